@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Runs every test: type-check, build, unit tests, then e2e tests against a real Docker engine with the
+# local images. Starts the engine when none answers (and stops it again at the end), builds the images
+# when they are missing. The node test runner's summary is the last thing printed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+eval "$(scripts/docker-engine.sh up)"
+if [ "${KUBEBOOT_ENGINE_STARTED:-}" = 1 ]; then
+  trap 'scripts/docker-engine.sh down >/dev/null 2>&1 || true' EXIT
+fi
+scripts/build-images.sh
+npx --no-install tsc --noEmit -p .
+npx --no-install tsc -p tsconfig.build.json
+
+mapfile -t files < <(find test/unit test/e2e -name '*.test.ts' | sort)
+node --import tsx --test --test-concurrency=1 "${files[@]}"

@@ -1,0 +1,27 @@
+import { Command } from 'commander';
+import { packageInfo } from '../util/package-info.js';
+import { withExamples } from './help.js';
+import { versionCommand } from './version.js';
+
+/**
+ * The command tree. Wiring only: each command parses its flags and calls into src/phases,
+ * src/reconciler and friends, which it imports lazily so that `--help` stays fast.
+ */
+export function buildProgram(): Command {
+  const program = new Command('kubeboot')
+    .description(
+      'Bootstrap a Kubernetes control plane on this node the way kubeadm does, and keep its static pods running.',
+    )
+    .version(packageInfo().version, '--version', 'print the version and exit')
+    .showSuggestionAfterError(true)
+    .exitOverride()
+    .addCommand(versionCommand());
+
+  // Every sub-command inherits the same error behaviour: commander throws, main() decides the exit code.
+  for (const command of program.commands) command.exitOverride();
+
+  return withExamples(program, [
+    ['kubeboot version', 'show the version'],
+    ['kubeboot <command> --help', 'help and examples for one command'],
+  ]);
+}

@@ -1,0 +1,53 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { test } from 'node:test';
+import { kubeboot } from '../support/cli.js';
+
+const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+
+test('--version prints the package version and exits 0', async () => {
+  const result = await kubeboot(['--version']);
+  assert.equal(result.exitCode, 0);
+  assert.equal(result.stdout.trim(), pkg.version);
+});
+
+test('--help lists the commands, with examples, and exits 0', async () => {
+  const result = await kubeboot(['--help']);
+  assert.equal(result.exitCode, 0);
+  assert.match(result.stdout, /^Usage: kubeboot/m);
+  assert.match(result.stdout, /^ {2}version\b/m);
+  assert.match(result.stdout, /^Examples:/m);
+});
+
+test('an unknown command is a one-line usage error with exit code 2', async () => {
+  const result = await kubeboot(['frobnicate']);
+  assert.equal(result.exitCode, 2);
+  assert.equal(result.stdout, '');
+  assert.equal(result.stderr.trim(), "error: unknown command 'frobnicate'");
+});
+
+test('a misspelt command suggests the right one', async () => {
+  const result = await kubeboot(['verison']);
+  assert.equal(result.exitCode, 2);
+  assert.match(result.stderr, /Did you mean version\?/);
+});
+
+test('an unknown option is a usage error with exit code 2 and no stack trace', async () => {
+  const result = await kubeboot(['version', '--frob']);
+  assert.equal(result.exitCode, 2);
+  assert.equal(result.stderr.trim(), "error: unknown option '--frob'");
+  assert.doesNotMatch(result.stderr, /\bat .*\.(ts|js):\d+/);
+});
+
+test('version -o json is machine-readable', async () => {
+  const result = await kubeboot(['version', '-o', 'json']);
+  assert.equal(result.exitCode, 0);
+  const parsed = JSON.parse(result.stdout) as { kubebootVersion: string };
+  assert.equal(parsed.kubebootVersion, pkg.version);
+});
+
+test('an invalid output format names the allowed ones', async () => {
+  const result = await kubeboot(['version', '-o', 'xml']);
+  assert.equal(result.exitCode, 2);
+  assert.match(result.stderr, /Allowed choices are text, short, json, yaml/);
+});
