@@ -22,7 +22,8 @@ have_image() { [ "${KUBEBOOT_IMAGES_REBUILD:-}" != 1 ] && docker image inspect "
 
 ensure_packages() {
   local missing=()
-  [ -x /bin/busybox ] && /bin/busybox --list 2>/dev/null | grep -qx httpd || missing+=(busybox-static)
+  # The image needs the static busybox: Debian's plain `busybox` package is dynamically linked.
+  dpkg-query -W -f '${Status}' busybox-static 2>/dev/null | grep -q 'ok installed' || missing+=(busybox-static)
   [ -x /usr/bin/etcd ] || missing+=(etcd-server)
   [ ${#missing[@]} -eq 0 ] && return 0
   if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then
