@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { packageInfo } from '../util/package-info.js';
 import { withExamples } from './help.js';
+import { configCommand } from './config.js';
 import { versionCommand } from './version.js';
 
 /**
@@ -15,10 +16,15 @@ export function buildProgram(): Command {
     .version(packageInfo().version, '--version', 'print the version and exit')
     .showSuggestionAfterError(true)
     .exitOverride()
+    .addCommand(configCommand())
     .addCommand(versionCommand());
 
   // Every sub-command inherits the same error behaviour: commander throws, main() decides the exit code.
-  for (const command of program.commands) command.exitOverride();
+  const inherit = (command: Command): void => {
+    command.exitOverride().showSuggestionAfterError(true);
+    command.commands.forEach(inherit);
+  };
+  program.commands.forEach(inherit);
 
   return withExamples(program, [
     ['kubeboot version', 'show the version'],

@@ -14,6 +14,7 @@ export function reportError(err: unknown, stderr: NodeJS.WritableStream = proces
     return ExitCode.usage;
   }
   if (err instanceof KubebootError) {
+    for (const line of err.details) stderr.write(`${line}\n`);
     stderr.write(`error: ${err.message}\n`);
     if (err.hint) stderr.write(`${indent(err.hint)}\n`);
     if (process.env.KUBEBOOT_DEBUG === '1' && err.stack) stderr.write(`${err.stack}\n`);

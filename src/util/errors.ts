@@ -12,18 +12,22 @@ export interface KubebootErrorOptions {
   hint?: string;
   exitCode?: number;
   cause?: unknown;
+  /** Lines printed before the message, as they are (e.g. one line per config problem). */
+  details?: string[];
 }
 
 /** An error whose message is meant for the user as it is: no stack trace is shown for it. */
 export class KubebootError extends Error {
   readonly hint: string | undefined;
   readonly exitCode: number;
+  readonly details: string[];
 
   constructor(message: string, options: KubebootErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
     this.hint = options.hint;
     this.exitCode = options.exitCode ?? ExitCode.failed;
+    this.details = options.details ?? [];
   }
 }
 

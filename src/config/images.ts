@@ -1,0 +1,31 @@
+import type { ClusterConfiguration } from './types.js';
+import { etcdVersionFor, parseKubernetesVersion, pauseVersionFor, DEFAULT_KUBERNETES_VERSION } from './versions.js';
+
+export type ImageComponent = 'kube-apiserver' | 'kube-controller-manager' | 'kube-scheduler' | 'etcd' | 'pause';
+
+export interface ComponentImage {
+  component: ImageComponent;
+  image: string;
+}
+
+/** The images a control plane of this configuration runs, named as kubeadm names them (images/images.go). */
+export function controlPlaneImages(cluster: ClusterConfiguration): ComponentImage[] {
+  const version = parseKubernetesVersion(cluster.kubernetesVersion) ?? parseKubernetesVersion(DEFAULT_KUBERNETES_VERSION)!;
+  const tag = version.text.replace(/\+/g, '_');
+  const repo = cluster.imageRepository;
+  const images: ComponentImage[] = [
+    { component: 'kube-apiserver', image: `${repo}/kube-apiserver:${tag}` },
+    { component: 'kube-controller-manager', image: `${repo}/kube-controller-manager:${tag}` },
+    { component: 'kube-scheduler', image: `${repo}/kube-scheduler:${tag}` },
+  ];
+  if (cluster.etcd.local && !cluster.etcd.external) {
+    const local = cluster.etcd.local;
+    images.push({ component: 'etcd', image: `${local.imageRepository || repo}/etcd:${local.imageTag || etcdVersionFor(version)}` });
+  }
+  images.push({ component: 'pause', image: `${repo}/pause:${pauseVersionFor(version)}` });
+  return images;
+}
+
+export function imageOf(cluster: ClusterConfiguration, component: ImageComponent): string | undefined {
+  return controlPlaneImages(cluster).find((entry) => entry.component === component)?.image;
+}

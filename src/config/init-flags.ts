@@ -1,0 +1,65 @@
+import { formatPath, type PathSegment } from './source.js';
+
+/** `kubeboot init` flags that set configuration fields, with kubeadm's names. */
+export interface InitFlags {
+  apiserverAdvertiseAddress?: string;
+  apiserverBindPort?: number;
+  kubernetesVersion?: string;
+  podNetworkCidr?: string;
+  serviceCidr?: string;
+  serviceDnsDomain?: string;
+  nodeName?: string;
+  certDir?: string;
+  imageRepository?: string;
+  controlPlaneEndpoint?: string;
+  ignorePreflightErrors?: string[];
+  skipPhases?: string[];
+  dryRun?: boolean;
+}
+
+/** Where each flag lands in the model: [kind, ...field path]. */
+export const initFlagFields: Record<keyof InitFlags, { flag: string; path: PathSegment[] }> = {
+  apiserverAdvertiseAddress: { flag: '--apiserver-advertise-address', path: ['InitConfiguration', 'localAPIEndpoint', 'advertiseAddress'] },
+  apiserverBindPort: { flag: '--apiserver-bind-port', path: ['InitConfiguration', 'localAPIEndpoint', 'bindPort'] },
+  kubernetesVersion: { flag: '--kubernetes-version', path: ['ClusterConfiguration', 'kubernetesVersion'] },
+  podNetworkCidr: { flag: '--pod-network-cidr', path: ['ClusterConfiguration', 'networking', 'podSubnet'] },
+  serviceCidr: { flag: '--service-cidr', path: ['ClusterConfiguration', 'networking', 'serviceSubnet'] },
+  serviceDnsDomain: { flag: '--service-dns-domain', path: ['ClusterConfiguration', 'networking', 'dnsDomain'] },
+  nodeName: { flag: '--node-name', path: ['InitConfiguration', 'nodeRegistration', 'name'] },
+  certDir: { flag: '--cert-dir', path: ['ClusterConfiguration', 'certificatesDir'] },
+  imageRepository: { flag: '--image-repository', path: ['ClusterConfiguration', 'imageRepository'] },
+  controlPlaneEndpoint: { flag: '--control-plane-endpoint', path: ['ClusterConfiguration', 'controlPlaneEndpoint'] },
+  ignorePreflightErrors: { flag: '--ignore-preflight-errors', path: ['InitConfiguration', 'nodeRegistration', 'ignorePreflightErrors'] },
+  skipPhases: { flag: '--skip-phases', path: ['InitConfiguration', 'skipPhases'] },
+  dryRun: { flag: '--dry-run', path: ['InitConfiguration', 'dryRun'] },
+};
+
+type Raw = Record<string, unknown>;
+
+/**
+ * Writes the given flags into the raw documents (a flag wins over the file; list flags are added
+ * to the file's list, as kubeadm merges ignorePreflightErrors). Returns the paths the flags set,
+ * with the flag's name, so problems with those values can name the flag.
+ */
+export function applyInitFlags(docs: { InitConfiguration: Raw; ClusterConfiguration: Raw }, flags: InitFlags): Map<string, string> {
+  const origins = new Map<string, string>();
+  for (const [key, { flag, path }] of Object.entries(initFlagFields) as [keyof InitFlags, (typeof initFlagFields)[keyof InitFlags]][]) {
+    const value = flags[key];
+    if (value === undefined) continue;
+    const [kind, ...fields] = path as [keyof typeof docs, ...string[]];
+    let owner = docs[kind];
+    for (const field of fields.slice(0, -1)) {
+      const next = owner[field];
+      owner = owner[field] = typeof next === 'object' && next !== null && !Array.isArray(next) ? (next as Raw) : {};
+    }
+    const last = fields[fields.length - 1]!;
+    if (Array.isArray(value)) {
+      const existing = Array.isArray(owner[last]) ? (owner[last] as unknown[]) : [];
+      owner[last] = [...new Set([...existing, ...value])];
+    } else {
+      owner[last] = value;
+    }
+    origins.set(formatPath(path), flag);
+  }
+  return origins;
+}
