@@ -1,7 +1,9 @@
 import { Command } from 'commander';
 import { packageInfo } from '../util/package-info.js';
 import { withExamples } from './help.js';
+import { certsCommand } from './certs.js';
 import { configCommand } from './config.js';
+import { initCommand } from './init.js';
 import { versionCommand } from './version.js';
 
 /**
@@ -16,6 +18,8 @@ export function buildProgram(): Command {
     .version(packageInfo().version, '--version', 'print the version and exit')
     .showSuggestionAfterError(true)
     .exitOverride()
+    .addCommand(initCommand())
+    .addCommand(certsCommand())
     .addCommand(configCommand())
     .addCommand(versionCommand());
 

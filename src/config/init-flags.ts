@@ -12,6 +12,7 @@ export interface InitFlags {
   certDir?: string;
   imageRepository?: string;
   controlPlaneEndpoint?: string;
+  apiserverCertExtraSans?: string[];
   ignorePreflightErrors?: string[];
   skipPhases?: string[];
   dryRun?: boolean;
@@ -29,6 +30,7 @@ export const initFlagFields: Record<keyof InitFlags, { flag: string; path: PathS
   certDir: { flag: '--cert-dir', path: ['ClusterConfiguration', 'certificatesDir'] },
   imageRepository: { flag: '--image-repository', path: ['ClusterConfiguration', 'imageRepository'] },
   controlPlaneEndpoint: { flag: '--control-plane-endpoint', path: ['ClusterConfiguration', 'controlPlaneEndpoint'] },
+  apiserverCertExtraSans: { flag: '--apiserver-cert-extra-sans', path: ['ClusterConfiguration', 'apiServer', 'certSANs'] },
   ignorePreflightErrors: { flag: '--ignore-preflight-errors', path: ['InitConfiguration', 'nodeRegistration', 'ignorePreflightErrors'] },
   skipPhases: { flag: '--skip-phases', path: ['InitConfiguration', 'skipPhases'] },
   dryRun: { flag: '--dry-run', path: ['InitConfiguration', 'dryRun'] },

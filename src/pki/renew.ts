@@ -1,0 +1,135 @@
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parse, parseDocument, stringify } from 'yaml';
+import { defaults } from '../config/defaults.js';
+import type { KubebootConfig } from '../config/types.js';
+import { writeFileAtomic } from '../util/atomic-write.js';
+import { KubebootError, UsageError } from '../util/errors.js';
+import { onHost } from '../util/rootfs.js';
+import { certificateFacts, issueLeaf } from './certificate.js';
+import { loadAuthority, readIfExists, validityMs } from './certificates.js';
+import { generateKeyPair, privateKeyPem } from './keys.js';
+import { decodeEmbedded, kubeconfigClientSpec, type KubeconfigFile } from './kubeconfig.js';
+import { certificateSpecs, kubeconfigSpecs, type CertificateSpec } from './spec.js';
+import { x509 } from './x509.js';
+
+/** Set on a static pod manifest whose certificates were renewed: the changed pod is replaced. */
+export const CERTS_RENEWED_ANNOTATION = 'kubeboot.io/certs-renewed';
+
+export interface RenewResult {
+  renewed: Array<{ name: string; file: string; expirationDate: Date }>;
+  /** Static pods whose manifest was marked, so that the reconciler restarts them. */
+  restartedPods: Array<{ pod: string; manifest: string }>;
+}
+
+/** The names `certs renew` takes: kubeadm's leaf certificate names and kubeconfig file names. */
+export function renewableNames(config: KubebootConfig): string[] {
+  return [
+    ...certificateSpecs(config)
+      .filter((spec) => spec.ca)
+      .map((spec) => spec.name),
+    ...kubeconfigSpecs(config).map((spec) => spec.file),
+  ];
+}
+
+/**
+ * `certs renew`: a new key and certificate from the same CA, keeping the subject and SANs the existing
+ * certificate has (as kubeadm does). Then every manifest in staticPodPath that names a renewed file
+ * gets a fresh annotation, which changes the pod and makes the reconciler replace it: no moving
+ * manifests out and back in.
+ */
+export async function renewCertificates(config: KubebootConfig, names: readonly string[], options: { rootfs?: string; now?: Date } = {}): Promise<RenewResult> {
+  const known = renewableNames(config);
+  const requested = names.includes('all') ? known : [...names];
+  const unknown = requested.filter((name) => !known.includes(name));
+  if (unknown.length > 0) throw new UsageError(`unknown certificate ${unknown.join(', ')}; expected all or one of ${known.join(', ')}`);
+
+  const { rootfs } = options;
+  const now = options.now ?? new Date();
+  const validity = validityMs(config.cluster.certificateValidityPeriod, 'certificateValidityPeriod');
+  const dir = onHost(rootfs, config.cluster.certificatesDir);
+  const specs = certificateSpecs(config);
+  const writes: Array<{ path: string; content: string; mode: number }> = [];
+  const renewed: RenewResult['renewed'] = [];
+  const problems: string[] = [];
+
+  const authorityFor = async (name: string) => {
+    const caSpec = specs.find((spec) => spec.name === name)!;
+    const authority = await loadAuthority(dir, caSpec);
+    if (!authority) problems.push(`the CA ${join(config.cluster.certificatesDir, `${caSpec.file}.crt`)} does not exist`);
+    else if (!authority.signer) problems.push(`the CA ${name} has no key here (externally managed): renew with your CA`);
+    return authority?.signer;
+  };
+
+  for (const name of requested) {
+    const leaf = specs.find((spec) => spec.name === name && spec.ca);
+    const kubeconfig = kubeconfigSpecs(config).find((spec) => spec.file === name);
+    const systemPath = leaf ? join(config.cluster.certificatesDir, `${leaf.file}.crt`) : join(defaults.kubernetesDir, kubeconfig!.file);
+    const text = await readIfExists(onHost(rootfs, systemPath));
+    if (text === undefined) {
+      problems.push(`${systemPath} does not exist: there is nothing to renew (run kubeboot init phase ${leaf ? 'certs' : 'kubeconfig'} to create it)`);
+      continue;
+    }
+    const authority = await authorityFor(leaf?.ca ?? 'ca');
+    if (!authority) continue;
+    let file: KubeconfigFile | undefined;
+    let current: x509.X509Certificate;
+    try {
+      if (leaf) {
+        current = new x509.X509Certificate(text);
+      } else {
+        file = parse(text) as KubeconfigFile;
+        current = new x509.X509Certificate(decodeEmbedded(file.users?.[0]?.user?.['client-certificate-data']) ?? '');
+      }
+    } catch (err) {
+      problems.push(`${systemPath}: its certificate cannot be read (${(err as Error).message})`);
+      continue;
+    }
+    const facts = certificateFacts(current);
+    const base: CertificateSpec = leaf ?? kubeconfigClientSpec(kubeconfig!);
+    const spec: CertificateSpec = { ...base, commonName: facts.commonName, organizations: facts.organizations, dnsNames: facts.dnsNames, ipAddresses: facts.ipAddresses };
+    const keys = await generateKeyPair(config.cluster.encryptionAlgorithm);
+    const certificate = await issueLeaf(spec, keys.publicKey, authority, { validityMs: validity, now });
+    if (leaf) {
+      writes.push({ path: onHost(rootfs, systemPath), content: certificate.toString('pem'), mode: 0o644 });
+      writes.push({ path: onHost(rootfs, join(config.cluster.certificatesDir, `${leaf.file}.key`)), content: privateKeyPem(keys.privateKey), mode: 0o600 });
+    } else {
+      const user = file!.users![0]!.user!;
+      user['client-certificate-data'] = Buffer.from(certificate.toString('pem')).toString('base64');
+      user['client-key-data'] = Buffer.from(privateKeyPem(keys.privateKey)).toString('base64');
+      writes.push({ path: onHost(rootfs, systemPath), content: stringify(file, { lineWidth: 0 }), mode: 0o600 });
+    }
+    renewed.push({ name, file: systemPath, expirationDate: certificate.notAfter });
+  }
+  if (problems.length > 0) {
+    throw new KubebootError(`${problems.length === 1 ? 'a certificate' : `${problems.length} certificates`} cannot be renewed; nothing was written`, { details: problems });
+  }
+  for (const write of writes) await writeFileAtomic(write.path, write.content, { mode: write.mode });
+
+  const renewedPaths = renewed.flatMap((entry) => (entry.file.endsWith('.crt') ? [entry.file, entry.file.replace(/\.crt$/, '.key')] : [entry.file]));
+  const restartedPods = await markManifests(config, renewedPaths, now, rootfs);
+  return { renewed, restartedPods };
+}
+
+/** Annotates the manifests that mention any of `paths`, so that their pods are replaced. */
+async function markManifests(config: KubebootConfig, paths: string[], now: Date, rootfs?: string): Promise<RenewResult['restartedPods']> {
+  const folder = onHost(rootfs, config.kubelet.staticPodPath);
+  let entries: string[];
+  try {
+    entries = (await readdir(folder)).filter((name) => !name.startsWith('.')).sort();
+  } catch {
+    return [];
+  }
+  const marked: RenewResult['restartedPods'] = [];
+  for (const entry of entries) {
+    const path = join(folder, entry);
+    const text = await readIfExists(path).catch(() => undefined);
+    if (!text || !paths.some((file) => text.includes(file))) continue;
+    const document = parseDocument(text);
+    if (document.errors.length > 0) continue;
+    document.setIn(['metadata', 'annotations', CERTS_RENEWED_ANNOTATION], now.toISOString());
+    await writeFileAtomic(path, document.toString({ lineWidth: 0 }), { mode: 0o600 });
+    marked.push({ pod: String(document.getIn(['metadata', 'name']) ?? entry), manifest: join(config.kubelet.staticPodPath, entry) });
+  }
+  return marked;
+}
