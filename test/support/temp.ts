@@ -3,10 +3,15 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after } from 'node:test';
 
+const created: string[] = [];
+// Registered when the test file imports this module, so it runs once at the end of the file, even
+// for folders made inside hooks (an after() called there would run right after that hook).
+after(() => Promise.all(created.map((dir) => rm(dir, { recursive: true, force: true }))));
+
 /** A temp folder removed when the test file ends, filled from a {relative path: content} map. */
 export async function tempDir(files: Record<string, string | Uint8Array> = {}): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'kubeboot-test-'));
-  after(() => rm(dir, { recursive: true, force: true }));
+  created.push(dir);
   for (const [path, content] of Object.entries(files)) {
     await mkdir(dirname(join(dir, path)), { recursive: true });
     await writeFile(join(dir, path), content);
