@@ -4,6 +4,8 @@ import { withExamples } from './help.js';
 import { certsCommand } from './certs.js';
 import { configCommand } from './config.js';
 import { initCommand } from './init.js';
+import { kubeletCommand } from './kubelet.js';
+import { psCommand } from './ps.js';
 import { versionCommand } from './version.js';
 
 /**
@@ -20,6 +22,8 @@ export function buildProgram(): Command {
     .exitOverride()
     .addCommand(initCommand())
     .addCommand(certsCommand())
+    .addCommand(kubeletCommand())
+    .addCommand(psCommand())
     .addCommand(configCommand())
     .addCommand(versionCommand());
 

@@ -1,0 +1,212 @@
+import { watch, type FSWatcher } from 'node:fs';
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import type { Logger } from '../util/log.js';
+import { MAX_MANIFEST_BYTES, parseStaticPod, type StaticPod } from './static-pod.js';
+
+/** Editor and package-manager leftovers: the kubelet runs them as pods; we skip them, saying so once. */
+const LEFTOVER = [/\.sw[px]$/, /~$/, /^4913$/, /^\.#/, /\.bak$/, /\.tmp$/, /\.dpkg-[a-z]+$/, /^sed[A-Za-z0-9]{6}$/];
+
+export function isEditorLeftover(name: string): boolean {
+  return LEFTOVER.some((pattern) => pattern.test(name));
+}
+
+export interface FileSourceOptions {
+  /** The folder (or single file) on this machine, i.e. under --rootfs. */
+  path: string;
+  /** The same path as the system sees it: the source recorded in the pod's identity. */
+  systemPath: string;
+  nodeName: string;
+  /** The full relist period (the kubelet's fileCheckFrequency, 20 s by default). */
+  relistMs: number;
+  log: Logger;
+  onChange: (pods: Map<string, StaticPod>) => void;
+}
+
+/**
+ * The kubelet's file source, with its sharp edges filed off: a watch plus a periodic relist; a
+ * manifest edited into an invalid one keeps its last good version running (and the error is logged
+ * on every relist); two files with one pod name: the first in sorted order wins, reported.
+ */
+export class FileSource {
+  private watcher: FSWatcher | undefined;
+  private relistTimer: NodeJS.Timeout | undefined;
+  private debounce: NodeJS.Timeout | undefined;
+  private listing: Promise<void> | undefined;
+  private again = false;
+  private stopped = false;
+  private readonly lastGood = new Map<string, StaticPod>();
+  private readonly firstSeen = new Map<string, Date>();
+  private readonly saidOnce = new Set<string>();
+
+  constructor(private readonly options: FileSourceOptions) {}
+
+  /**
+   * The pods already running from this source (read back from the engine by a restarted reconciler):
+   * the last good version of their files, so an invalid file does not stop a pod after a restart either.
+   */
+  seed(pods: StaticPod[]): void {
+    for (const pod of pods) {
+      if (!this.lastGood.has(pod.source)) this.lastGood.set(pod.source, pod);
+      const seen = pod.pod.metadata?.annotations?.['kubernetes.io/config.seen'];
+      if (seen) this.firstSeen.set(pod.uid, new Date(seen));
+    }
+  }
+
+  start(): void {
+    this.relistTimer = setInterval(() => this.trigger(), this.options.relistMs);
+    this.ensureWatch();
+    this.trigger();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    clearInterval(this.relistTimer);
+    clearTimeout(this.debounce);
+    this.watcher?.close();
+  }
+
+  /** The folder to watch: the path itself, or its parent in single-file mode. */
+  private async watchTarget(): Promise<string | undefined> {
+    const info = await stat(this.options.path).catch(() => undefined);
+    if (info?.isDirectory()) return this.options.path;
+    const parent = await stat(dirname(this.options.path)).catch(() => undefined);
+    return parent?.isDirectory() ? dirname(this.options.path) : undefined;
+  }
+
+  /** fs.watch dies silently with its folder: re-created after each relist when it is gone. */
+  private ensureWatch(): void {
+    if (this.watcher || this.stopped) return;
+    void this.watchTarget().then((target) => {
+      if (!target || this.watcher || this.stopped) return;
+      try {
+        const watcher = watch(target, { persistent: false }, () => this.schedule());
+        watcher.on('error', () => this.dropWatch());
+        this.watcher = watcher;
+        this.watchedPath = target;
+      } catch {
+        this.watcher = undefined;
+      }
+    });
+  }
+
+  private watchedPath: string | undefined;
+
+  private dropWatch(): void {
+    this.watcher?.close();
+    this.watcher = undefined;
+    this.watchedPath = undefined;
+  }
+
+  /** Bursts of events become one relist. */
+  private schedule(): void {
+    clearTimeout(this.debounce);
+    this.debounce = setTimeout(() => this.trigger(), 50);
+  }
+
+  private trigger(): void {
+    if (this.stopped) return;
+    if (this.listing) {
+      this.again = true;
+      return;
+    }
+    this.listing = this.relist()
+      .catch((err: Error) => this.options.log('error', 'listing manifests failed', { path: this.options.systemPath, error: err.message }))
+      .finally(() => {
+        this.listing = undefined;
+        if (this.again) {
+          this.again = false;
+          this.trigger();
+        }
+      });
+  }
+
+  private once(key: string, log: () => void): void {
+    if (this.saidOnce.has(key)) return;
+    this.saidOnce.add(key);
+    log();
+  }
+
+  private async relist(): Promise<void> {
+    const pods = await this.list();
+    // The watched folder may have gone (and come back): watch again.
+    if (this.watchedPath && !(await stat(this.watchedPath).catch(() => undefined))?.isDirectory()) this.dropWatch();
+    this.ensureWatch();
+    if (!this.stopped) this.options.onChange(pods);
+  }
+
+  /** Reads every manifest now; the desired pods by key. */
+  async list(): Promise<Map<string, StaticPod>> {
+    const { path, systemPath, log } = this.options;
+    const info = await stat(path).catch(() => undefined);
+    let files: Array<{ path: string; systemPath: string; name: string }> = [];
+    if (!info) {
+      this.once(`missing:${path}`, () => log('info', 'manifest path does not exist: no file pods', { path: systemPath }));
+    } else if (info.isFile()) {
+      this.saidOnce.delete(`missing:${path}`);
+      files = [{ path, systemPath, name: basename(path) }];
+    } else if (info.isDirectory()) {
+      this.saidOnce.delete(`missing:${path}`);
+      const names = (await readdir(path)).sort();
+      for (const name of names) {
+        if (name.startsWith('.')) continue;
+        if (isEditorLeftover(name)) {
+          this.once(`leftover:${name}`, () => log('info', 'ignored: an editor or package-manager leftover, not a manifest', { file: join(systemPath, name) }));
+          continue;
+        }
+        files.push({ path: join(path, name), systemPath: join(systemPath, name), name });
+      }
+    }
+
+    const pods = new Map<string, StaticPod>();
+    const owner = new Map<string, string>();
+    const present = new Set<string>();
+    for (const file of files) {
+      const fileInfo = await stat(file.path).catch(() => undefined);
+      if (!fileInfo) continue;
+      present.add(file.systemPath);
+      if (fileInfo.isDirectory()) {
+        this.once(`dir:${file.systemPath}`, () => log('info', 'not entering a sub-folder of the manifest folder', { path: file.systemPath }));
+        continue;
+      }
+      if (!fileInfo.isFile()) {
+        this.once(`special:${file.systemPath}`, () => log('warn', 'not a regular file, ignored', { file: file.systemPath }));
+        continue;
+      }
+      const pod = await this.readManifest(file.path, file.systemPath, fileInfo.size);
+      if (!pod) continue;
+      const first = owner.get(pod.key);
+      if (first) {
+        log('error', 'two manifests define the same pod: the first in sorted order runs', { pod: pod.key, running: first, ignored: file.systemPath });
+        continue;
+      }
+      owner.set(pod.key, file.systemPath);
+      pods.set(pod.key, pod);
+    }
+    for (const file of [...this.lastGood.keys()]) if (!present.has(file)) this.lastGood.delete(file);
+    return pods;
+  }
+
+  private async readManifest(path: string, systemPath: string, size: number): Promise<StaticPod | undefined> {
+    const { log, nodeName } = this.options;
+    const previous = this.lastGood.get(systemPath);
+    const fail = (problems: string[]) => {
+      if (previous) {
+        log('error', 'invalid manifest: the pod keeps running its last good version', { file: systemPath, pod: previous.key, problem: problems.join('; ') });
+        return previous;
+      }
+      log('error', 'invalid manifest: not started', { file: systemPath, problem: problems.join('; ') });
+      return undefined;
+    };
+    if (size > MAX_MANIFEST_BYTES) return fail([`the file is ${size} bytes, more than the ${MAX_MANIFEST_BYTES} a manifest may have`]);
+    const text = await readFile(path, 'utf8').catch(() => undefined);
+    if (text === undefined) return previous;
+    const result = parseStaticPod(text, { source: systemPath, nodeName });
+    if (!result.ok) return fail(result.problems);
+    const seen = this.firstSeen.get(result.pod.uid) ?? new Date();
+    this.firstSeen.set(result.pod.uid, seen);
+    result.pod.pod.metadata!.annotations!['kubernetes.io/config.seen'] = seen.toISOString();
+    this.lastGood.set(systemPath, result.pod);
+    return result.pod;
+  }
+}
