@@ -82,3 +82,11 @@ export async function eventually<T>(
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
 }
+
+/** Removes every container a reconciler made for `node` (tests give each reconciler a unique node name). */
+export async function removeNodeContainers(node: string): Promise<number> {
+  const docker = await engine();
+  const found = await docker.listContainers({ all: true, filters: { label: [`io.kubeboot.node=${node}`] } });
+  await Promise.all(found.map((c) => docker.getContainer(c.Id).remove({ force: true, v: true }).catch(() => undefined)));
+  return found.length;
+}
