@@ -1,5 +1,6 @@
 import type { HostFacts } from './host.js';
 import { nthAddress, parseCidr } from '../util/ip.js';
+import { isRecord } from '../util/records.js';
 import { DEFAULT_KUBERNETES_VERSION } from './versions.js';
 import {
   KUBEADM_V1BETA4,
@@ -58,7 +59,7 @@ type Raw = Record<string, unknown>;
 
 // Readers that take a value only when it has the right type: a wrongly-typed value has been
 // reported already, and falling back keeps defaulting (and the rest of validation) going.
-const rec = (value: unknown): Raw => (typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Raw) : {});
+const rec = (value: unknown): Raw => (isRecord(value) ? value : {});
 const str = (value: unknown, fallback = ''): string => (typeof value === 'string' && value !== '' ? value : fallback);
 const num = (value: unknown, fallback: number): number => (typeof value === 'number' && Number.isInteger(value) && value !== 0 ? value : fallback);
 const bool = (value: unknown, fallback: boolean): boolean => (typeof value === 'boolean' ? value : fallback);

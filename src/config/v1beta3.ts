@@ -1,10 +1,8 @@
+import { isRecord } from '../util/records.js';
 import { KUBEADM_V1BETA4 } from './types.js';
 
 type Raw = Record<string, unknown>;
 
-function isRecord(value: unknown): value is Raw {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 /** v1beta3 `{name: value}` maps become v1beta4 `[{name, value}]` lists, sorted by name as kubeadm does. */
 function argsToList(value: unknown): unknown {

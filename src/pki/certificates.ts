@@ -1,7 +1,7 @@
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { KubebootConfig } from '../config/types.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
+import { readIfExists } from '../util/files.js';
 import { parseGoDuration } from '../util/duration.js';
 import { KubebootError, UsageError } from '../util/errors.js';
 import { onHost } from '../util/rootfs.js';
@@ -26,16 +26,6 @@ export interface PkiOptions {
   /** kubeadm names to handle (`ca`, `apiserver`, ..., `sa`); all when absent. */
   only?: readonly string[];
   now?: Date;
-}
-
-/** Reads a file, or undefined when it does not exist. */
-export async function readIfExists(path: string): Promise<string | undefined> {
-  try {
-    return await readFile(path, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw err;
-  }
 }
 
 export function validityMs(text: string, field: string): number {

@@ -3,7 +3,7 @@ import { parse } from 'yaml';
 import { defaults } from '../config/defaults.js';
 import type { KubebootConfig } from '../config/types.js';
 import { onHost } from '../util/rootfs.js';
-import { readIfExists } from './certificates.js';
+import { readIfExists } from '../util/files.js';
 import { decodeEmbedded, type KubeconfigFile } from './kubeconfig.js';
 import { certificateSpecs, kubeconfigSpecs } from './spec.js';
 import { x509 } from './x509.js';

@@ -30,6 +30,7 @@ export interface FileSourceOptions {
  */
 export class FileSource {
   private watcher: FSWatcher | undefined;
+  private watchedPath: string | undefined;
   private relistTimer: NodeJS.Timeout | undefined;
   private debounce: NodeJS.Timeout | undefined;
   private listing: Promise<void> | undefined;
@@ -89,8 +90,6 @@ export class FileSource {
       }
     });
   }
-
-  private watchedPath: string | undefined;
 
   private dropWatch(): void {
     this.watcher?.close();

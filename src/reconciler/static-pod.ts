@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Pod } from 'kubernetes-types/core/v1.js';
 import { parseAllDocuments } from 'yaml';
 import { checkPod } from '../render/check-pod.js';
+import { isRecord } from '../util/records.js';
 
 export const CONFIG_HASH = 'kubernetes.io/config.hash';
 export const CONFIG_SOURCE = 'kubernetes.io/config.source';
@@ -23,7 +24,6 @@ export interface StaticPod {
 export type ParseResult = { ok: true; pod: StaticPod } | { ok: false; problems: string[] };
 
 type Raw = Record<string, unknown>;
-const isRecord = (value: unknown): value is Raw => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** Volume kinds a static pod can use here: they need nothing from the API server. */
 const SUPPORTED_VOLUMES = ['hostPath', 'emptyDir'];

@@ -5,7 +5,7 @@ import type { KubeletConfiguration } from '../config/types.js';
 import { KubebootError } from '../util/errors.js';
 import { projectRoot } from '../util/package-info.js';
 import { checkPod } from './check-pod.js';
-import type { Component, ComponentPod } from './components.js';
+import type { ComponentPod } from './components.js';
 import { createTemplateEngine, rawMustaches } from './helpers.js';
 
 type Template = (context: object) => string;
@@ -64,4 +64,3 @@ export function renderKubeletConfiguration(kubelet: KubeletConfiguration): strin
   return kubeadmYaml(renderTemplate('kubelet-config', { fields }));
 }
 
-export type { Component };

@@ -1,9 +1,9 @@
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { defaults } from '../config/defaults.js';
 import type { KubebootConfig } from '../config/types.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
+import { readIfExists } from '../util/files.js';
 import { KubebootError } from '../util/errors.js';
 import { onHost } from '../util/rootfs.js';
 import { componentPods, type Component, type HostView } from './components.js';
@@ -27,14 +27,6 @@ export function hostView(options: WriteOptions): HostView {
   return { exists: (path) => existsSync(onHost(options.rootfs, path)), env: options.env ?? process.env };
 }
 
-async function currentContent(path: string): Promise<string | undefined> {
-  try {
-    return await readFile(path, 'utf8');
-  } catch {
-    return undefined;
-  }
-}
-
 /**
  * Writes files atomically (a dot-named temp file in the same folder, which the reconciler ignores),
  * and only when their content changes: rewriting a manifest as it is would restart nothing anyway,
@@ -46,7 +38,7 @@ async function writeAll(files: Array<{ path: string; content: string; mode: numb
     const target = onHost(options.rootfs, file.path);
     if (options.dryRun) {
       results.push({ path: file.path, content: file.content, action: 'dry-run' });
-    } else if ((await currentContent(target)) === file.content) {
+    } else if ((await readIfExists(target)) === file.content) {
       results.push({ path: file.path, content: file.content, action: 'unchanged' });
     } else {
       await writeFileAtomic(target, file.content, { mode: file.mode, dirMode: file.dirMode });
