@@ -30,7 +30,7 @@ export interface FileSourceOptions {
  */
 export class FileSource {
   private watcher: FSWatcher | undefined;
-  private watchedPath: string | undefined;
+  private watchedKey: string | undefined;
   private relistTimer: NodeJS.Timeout | undefined;
   private debounce: NodeJS.Timeout | undefined;
   private listing: Promise<void> | undefined;
@@ -67,24 +67,30 @@ export class FileSource {
     this.watcher?.close();
   }
 
-  /** The folder to watch: the path itself, or its parent in single-file mode. */
-  private async watchTarget(): Promise<string | undefined> {
-    const info = await stat(this.options.path).catch(() => undefined);
-    if (info?.isDirectory()) return this.options.path;
-    const parent = await stat(dirname(this.options.path)).catch(() => undefined);
-    return parent?.isDirectory() ? dirname(this.options.path) : undefined;
+  /**
+   * The folder to watch — the path itself, or its parent in single-file mode or while the folder is
+   * missing — as `path#inode`, so that a folder deleted and re-created between two relists counts as new.
+   */
+  private async watchTarget(): Promise<{ path: string; key: string } | undefined> {
+    for (const candidate of [this.options.path, dirname(this.options.path)]) {
+      const info = await stat(candidate).catch(() => undefined);
+      if (info?.isDirectory()) return { path: candidate, key: `${candidate}#${info.ino}` };
+    }
+    return undefined;
   }
 
-  /** fs.watch dies silently with its folder: re-created after each relist when it is gone. */
+  /** fs.watch dies silently with its folder: after each relist the watch follows what is there now. */
   private ensureWatch(): void {
-    if (this.watcher || this.stopped) return;
+    if (this.stopped) return;
     void this.watchTarget().then((target) => {
-      if (!target || this.watcher || this.stopped) return;
+      if (this.stopped || target?.key === this.watchedKey) return;
+      this.dropWatch();
+      if (!target) return;
       try {
-        const watcher = watch(target, { persistent: false }, () => this.schedule());
+        const watcher = watch(target.path, { persistent: false }, () => this.schedule());
         watcher.on('error', () => this.dropWatch());
         this.watcher = watcher;
-        this.watchedPath = target;
+        this.watchedKey = target.key;
       } catch {
         this.watcher = undefined;
       }
@@ -94,7 +100,7 @@ export class FileSource {
   private dropWatch(): void {
     this.watcher?.close();
     this.watcher = undefined;
-    this.watchedPath = undefined;
+    this.watchedKey = undefined;
   }
 
   /** Bursts of events become one relist. */
@@ -128,8 +134,6 @@ export class FileSource {
 
   private async relist(): Promise<void> {
     const pods = await this.list();
-    // The watched folder may have gone (and come back): watch again.
-    if (this.watchedPath && !(await stat(this.watchedPath).catch(() => undefined))?.isDirectory()) this.dropWatch();
     this.ensureWatch();
     if (!this.stopped) this.options.onChange(pods);
   }

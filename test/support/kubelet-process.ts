@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { execa, type ResultPromise } from 'execa';
+import { execa, type Options, type ResultPromise } from 'execa';
 import { images } from './docker.js';
 
 const entry = fileURLToPath(new URL('./kubeboot-from-source.ts', import.meta.url));
@@ -9,8 +9,8 @@ export class KubeletProcess {
   readonly lines: string[] = [];
   private readonly child: ResultPromise;
 
-  constructor(args: string[]) {
-    this.child = execa('node', ['--import', 'tsx', entry, 'kubelet', '--pod-infra-container-image', images.pause, ...args], { reject: false, stdin: 'ignore', all: true, buffer: false });
+  constructor(args: string[], options: Pick<Options, 'env' | 'extendEnv'> = {}) {
+    this.child = execa('node', ['--import', 'tsx', entry, 'kubelet', '--pod-infra-container-image', images.pause, ...args], { ...options, reject: false, stdin: 'ignore', all: true, buffer: false });
     this.child.all?.on('data', (chunk: Buffer) => this.lines.push(...chunk.toString().split('\n').filter(Boolean)));
   }
 
