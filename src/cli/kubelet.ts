@@ -18,8 +18,7 @@ export function kubeletCommand(): Command {
       await new Promise<void>((resolve) => {
         const stop = (signal: string) => {
           log('info', 'stopping; the pods keep running', { signal });
-          daemon.stop();
-          resolve();
+          void daemon.stop().finally(resolve);
         };
         process.once('SIGTERM', () => stop('SIGTERM'));
         process.once('SIGINT', () => stop('SIGINT'));

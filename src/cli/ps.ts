@@ -11,11 +11,37 @@ export function psCommand(): Command {
     .action(async (options: { nodeName?: string; containerRuntimeEndpoint?: string; output: string }) => {
       const { dockerClient } = await import('../reconciler/daemon.js');
       const { listPods } = await import('../runtime/docker-pods.js');
+      const { labels } = await import('../runtime/labels.js');
       const { age, podRow } = await import('../runtime/pod-status.js');
+      const { readStatusNotes } = await import('../runtime/status-notes.js');
       const docker = dockerClient(options.containerRuntimeEndpoint);
-      const rows = [...(await listPods(docker, options.nodeName?.toLowerCase())).values()].map((pod) => podRow(pod)).sort((a, b) => `${a.namespace}/${a.name}`.localeCompare(`${b.namespace}/${b.name}`));
+      const pods = [...(await listPods(docker, options.nodeName?.toLowerCase())).values()];
+      // Probe results and image-pull waits come from the reconciler's status file, named in the labels.
+      const notesFiles = new Map<string, Awaited<ReturnType<typeof readStatusNotes>>>();
+      for (const pod of pods) {
+        const path = pod.containers.find((c) => c.labels[labels.statusFile])?.labels[labels.statusFile];
+        if (path && !notesFiles.has(path)) notesFiles.set(path, await readStatusNotes(path));
+      }
+      const now = Date.now();
+      const rows = pods
+        .map((pod) => {
+          const path = pod.containers.find((c) => c.labels[labels.statusFile])?.labels[labels.statusFile];
+          return podRow(pod, path ? notesFiles.get(path) : undefined, now);
+        })
+        .sort((a, b) => `${a.namespace}/${a.name}`.localeCompare(`${b.namespace}/${b.name}`));
       if (options.output === 'json') {
-        process.stdout.write(`${JSON.stringify({ pods: rows }, null, 2)}\n`);
+        const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());
+        const pods = rows.map((r) => ({
+          ...r,
+          lastRestart: iso(r.lastRestart),
+          nextTry: iso(r.nextTry),
+          containers: r.containers.map((c) => ({ ...c, nextTry: iso(c.nextTry), startedAt: iso(c.startedAt), finishedAt: iso(c.finishedAt) })),
+        }));
+        process.stdout.write(`${JSON.stringify({ pods }, null, 2)}\n`);
+        return;
+      }
+      if (rows.length === 0) {
+        process.stdout.write('No static pods found.\n');
         return;
       }
       const wide = options.output === 'wide';
@@ -23,20 +49,22 @@ export function psCommand(): Command {
       const table = [
         header,
         ...rows.map((r) => [
-          r.namespace, r.name, r.ready, r.status, String(r.restarts), age(r.ageMs),
-          ...(wide ? [r.node, r.containers.map((c) => c.name).join(','), r.containers.map((c) => c.image).join(','), r.containers.map((c) => c.id).join(','), r.source] : []),
+          r.namespace,
+          r.name,
+          r.ready,
+          // kubectl shows the reason only; the next try is what a user in a crash loop wants to know.
+          r.nextTry !== undefined ? `${r.status} (next try in ${age(r.nextTry - now)})` : r.status,
+          r.lastRestart !== undefined ? `${r.restarts} (${age(now - r.lastRestart)} ago)` : String(r.restarts),
+          age(r.ageMs),
+          ...(wide ? [r.node, r.containers.map((c) => c.name).join(','), r.containers.map((c) => c.image).join(','), r.containers.map((c) => c.id || '-').join(','), r.source] : []),
         ]),
       ];
       const widths = header.map((_, i) => Math.max(...table.map((row) => row[i]!.length)));
-      if (rows.length === 0) {
-        process.stdout.write('No static pods found.\n');
-        return;
-      }
       process.stdout.write(`${table.map((row) => row.map((cell, i) => cell.padEnd(widths[i]! + 3)).join('').trimEnd()).join('\n')}\n`);
     });
   return withExamples(command, [
     ['kubeboot ps', 'every static pod on this engine'],
     ['kubeboot ps --node-name n1 -o wide', 'one node, with containers, images and manifest files'],
-    ['kubeboot ps -o json', 'for scripts'],
+    ['kubeboot ps -o json', 'for scripts: container states, exit codes, back-off ends'],
   ]);
 }

@@ -1,6 +1,13 @@
 import type Docker from 'dockerode';
-import { listPods, startPod, stopPod, type RuntimePod } from '../runtime/docker-pods.js';
+import type { Container } from 'kubernetes-types/core/v1.js';
+import { DEFAULT_CRASH_BACKOFF, PullBackoff, type BackoffSettings } from '../runtime/backoff.js';
+import { containerCreateOptions, sandboxCreateOptions } from '../runtime/container-spec.js';
+import { createAndStart, ensureImage, listPods, removeContainer, stopContainer, stopPod, type RuntimeContainer, type RuntimePod } from '../runtime/docker-pods.js';
+import { labels, SANDBOX_CONTAINER } from '../runtime/labels.js';
+import { planPod, type ContainerStart } from '../runtime/pod-plan.js';
+import type { StatusNotesWriter } from '../runtime/status-notes.js';
 import type { Logger } from '../util/log.js';
+import { ProbeManager, type ProbeTarget } from './probes.js';
 import type { StaticPod } from './static-pod.js';
 
 export interface ReconcilerOptions {
@@ -10,96 +17,329 @@ export interface ReconcilerOptions {
   hostIP: string;
   sandboxImage: string;
   log: Logger;
-  /** How many pods are worked on at once; each pod's own steps stay in order. */
+  /** How many containers are created and started at once; each pod's own steps stay in order. */
   concurrency?: number;
+  /** The crash-loop back-off (the KubeletConfiguration's crashLoopBackOff); the kubelet's 10 s / 300 s by default. */
+  backoff?: BackoffSettings;
+  /** Where probe results and image-pull waits are written for `kubeboot ps`. */
+  notes?: StatusNotesWriter;
 }
 
-/** Runs `tasks` with at most `limit` at a time. */
-async function bounded(tasks: Array<() => Promise<void>>, limit: number): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < tasks.length) await tasks[next++]!();
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, tasks.length) }, worker));
+/** A counting semaphore: at most `limit` holders at once. */
+class Slots {
+  private free: number;
+  private readonly queue: Array<() => void> = [];
+
+  constructor(limit: number) {
+    this.free = limit;
+  }
+
+  async run<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.free > 0) this.free--;
+    else await new Promise<void>((resolve) => this.queue.push(resolve));
+    try {
+      return await fn();
+    } finally {
+      const next = this.queue.shift();
+      if (next) next();
+      else this.free++;
+    }
+  }
 }
+
+const keyOf = (namespace: string, name: string) => `${namespace}/${name}`;
 
 /**
- * Makes this node's containers match the desired static pods. State lives in the engine (labels),
- * not in memory, so a restarted reconciler adopts what runs: a pod whose UID is still desired is
- * left untouched.
+ * Makes this node's containers match the desired static pods, one worker per pod name so that a slow
+ * stop in one pod never holds up a restart in another. State lives in the engine (labels), not in
+ * memory: a restarted reconciler adopts what runs, and a container's back-off is read from its labels.
  */
 export class Reconciler {
-  private desired = new Map<string, StaticPod>();
-  private running: Promise<void> | undefined;
-  private again = false;
+  /** Undefined until the source has been read once: before that, nothing may be judged unwanted. */
+  private desired: Map<string, StaticPod> | undefined;
+  private readonly running = new Map<string, Promise<void>>();
+  private readonly again = new Set<string>();
+  private readonly wakeups = new Map<string, { at: number; timer: NodeJS.Timeout }>();
+  private readonly pendingKills = new Map<string, Map<string, { reason: string; graceSeconds: number | undefined }>>();
+  private readonly said = new Map<string, string>();
+  private readonly slots: Slots;
+  private readonly pulls = new PullBackoff();
+  readonly probes: ProbeManager;
+  private engineDown = false;
+  private stopped = false;
 
-  constructor(private readonly options: ReconcilerOptions) {}
+  constructor(private readonly options: ReconcilerOptions) {
+    this.slots = new Slots(options.concurrency ?? 8);
+    this.probes = new ProbeManager({
+      docker: options.docker,
+      log: options.log,
+      onState: (target, state) => options.notes?.setContainer(target.containerId, state),
+      onKill: (target, reason, graceSeconds) => {
+        const kills = this.pendingKills.get(target.podKey) ?? new Map();
+        kills.set(target.containerId, { reason, graceSeconds });
+        this.pendingKills.set(target.podKey, kills);
+        void this.kick(target.podKey);
+      },
+    });
+  }
 
-  /** Sets the desired pods and syncs; overlapping calls collapse into one more pass. */
+  get backoff(): BackoffSettings {
+    return this.options.backoff ?? DEFAULT_CRASH_BACKOFF;
+  }
+
+  /** Sets the desired pods and syncs every pod; resolves when that work is done. */
   update(desired: Map<string, StaticPod>): Promise<void> {
     this.desired = desired;
-    return this.kick();
+    return this.syncAll();
   }
 
-  kick(): Promise<void> {
-    if (this.running) {
-      this.again = true;
-      return this.running;
-    }
-    this.running = this.sync()
-      .catch((err: Error) => this.options.log('error', 'sync failed', { error: err.message }))
-      .finally(() => {
-        this.running = undefined;
-        if (this.again) {
-          this.again = false;
-          void this.kick();
-        }
-      });
-    return this.running;
-  }
-
-  private async sync(): Promise<void> {
-    const { docker, node } = this.options;
-    const actual = await listPods(docker, node);
-    const desiredByUid = new Map([...this.desired.values()].map((pod) => [pod.uid, pod]));
-    const stale = [...actual.values()].filter((pod) => !desiredByUid.has(pod.uid));
-    const staleByKey = new Map<string, RuntimePod[]>();
-    for (const pod of stale) {
-      const key = `${pod.namespace}/${pod.name}`;
-      staleByKey.set(key, [...(staleByKey.get(key) ?? []), pod]);
-    }
-    const tasks: Array<() => Promise<void>> = [];
-    for (const pod of this.desired.values()) {
-      const old = staleByKey.get(pod.key) ?? [];
-      staleByKey.delete(pod.key);
-      tasks.push(async () => {
-        // A changed pod is a new UID: the old one is fully stopped first, so host ports never clash.
-        for (const previous of old) await this.stop(previous, 'replaced by a changed manifest');
-        await this.start(pod, actual.get(pod.uid));
-      });
-    }
-    for (const pods of staleByKey.values()) for (const pod of pods) tasks.push(() => this.stop(pod, 'manifest removed'));
-    await bounded(tasks, this.options.concurrency ?? 8);
-  }
-
-  private async start(pod: StaticPod, existing: RuntimePod | undefined): Promise<void> {
-    const { log } = this.options;
+  /** Looks at every pod, desired or found in the engine (the periodic relist and the catch-up after an engine outage). */
+  async syncAll(): Promise<void> {
+    if (this.stopped || !this.desired) return;
+    const desired = this.desired;
+    let actual: Map<string, RuntimePod>;
     try {
-      const started = await startPod(this.options.docker, pod, existing, this.options);
-      if (started.length > 0) {
-        log('info', existing ? 'containers started' : 'pod started', { pod: pod.key, uid: pod.uid, containers: started.join(','), source: pod.source });
+      actual = await listPods(this.options.docker, this.options.node);
+      this.engineIsUp();
+    } catch (err) {
+      this.engineIsDown(err as Error);
+      return;
+    }
+    const keys = new Set([...desired.keys(), ...[...actual.values()].map((p) => keyOf(p.namespace, p.name))]);
+    const ids = new Set([...actual.values()].flatMap((p) => p.containers.map((c) => c.id)));
+    this.options.notes?.retain(ids, new Set([...desired.values()].map((p) => p.uid)));
+    await Promise.all([...keys].map((key) => this.kick(key)));
+  }
+
+  /** A container of this node changed in the engine (from the event stream). */
+  containerEvent(containerLabels: Record<string, string>): void {
+    const name = containerLabels[labels.podName];
+    const namespace = containerLabels[labels.podNamespace];
+    if (name && namespace) void this.kick(keyOf(namespace, name));
+  }
+
+  /** Runs the pod's worker; a call while it runs makes it run once more afterwards. */
+  kick(key: string): Promise<void> {
+    const current = this.running.get(key);
+    if (current) {
+      this.again.add(key);
+      return current;
+    }
+    const run = (async () => {
+      do {
+        this.again.delete(key);
+        await this.syncKey(key).catch((err: Error) => this.options.log('error', 'pod sync failed', { pod: key, error: err.message }));
+      } while (this.again.has(key) && !this.stopped);
+    })().finally(() => this.running.delete(key));
+    this.running.set(key, run);
+    return run;
+  }
+
+  /** Stops the workers' timers and probes; the pods keep running. */
+  stop(): void {
+    this.stopped = true;
+    for (const { timer } of this.wakeups.values()) clearTimeout(timer);
+    this.wakeups.clear();
+    this.probes.stopAll();
+  }
+
+  private engineIsUp(): void {
+    if (!this.engineDown) return;
+    this.engineDown = false;
+    this.options.log('info', 'the container engine answers again');
+  }
+
+  private engineIsDown(err: Error): void {
+    if (this.engineDown) return;
+    this.engineDown = true;
+    this.options.log('error', 'the container engine does not answer; pods are synced again when it is back', { error: err.message });
+  }
+
+  /** Logs a line only when what it says about `topic` changes (no flood from a waiting pod). */
+  private sayOnce(topic: string, text: string, log: () => void): void {
+    if (this.said.get(topic) === text) return;
+    this.said.set(topic, text);
+    log();
+  }
+
+  /** Wakes the pod's worker at `at` (the earliest of the wake-ups asked for). */
+  private wakeAt(key: string, at: number): void {
+    const current = this.wakeups.get(key);
+    if (current && current.at <= at) return;
+    if (current) clearTimeout(current.timer);
+    const timer = setTimeout(() => {
+      this.wakeups.delete(key);
+      void this.kick(key);
+    }, Math.max(0, at - Date.now()));
+    this.wakeups.set(key, { at, timer });
+  }
+
+  private async syncKey(key: string): Promise<void> {
+    if (this.stopped || !this.desired) return;
+    const slash = key.indexOf('/');
+    const [namespace, name] = [key.slice(0, slash), key.slice(slash + 1)];
+    const found = await listPods(this.options.docker, this.options.node, [`${labels.podName}=${name}`, `${labels.podNamespace}=${namespace}`]);
+    const want = this.desired.get(key);
+    for (const pod of found.values()) {
+      if (pod.uid === want?.uid) continue;
+      // A changed pod is a new UID: the old one is fully stopped first, so host ports never clash.
+      this.probes.forgetPod(pod.uid);
+      this.pulls.forget(`${pod.uid}/`);
+      try {
+        await stopPod(this.options.docker, pod, { podIP: this.options.hostIP, onHook: (c, r) => this.hookResult(key, c, r) });
+        this.options.log('info', 'pod stopped', { pod: key, uid: pod.uid, reason: want ? 'replaced by a changed manifest' : 'manifest removed' });
+      } catch (err) {
+        this.options.log('error', 'pod could not be stopped', { pod: key, uid: pod.uid, error: (err as Error).message });
       }
-    } catch (err) {
-      log('error', 'pod could not be started', { pod: pod.key, uid: pod.uid, error: (err as Error).message });
     }
+    if (!want) {
+      this.pendingKills.delete(key);
+      this.said.forEach((_, topic) => topic.startsWith(`${key}|`) && this.said.delete(topic));
+      return;
+    }
+    await this.syncPod(want, found.get(want.uid));
   }
 
-  private async stop(pod: RuntimePod, reason: string): Promise<void> {
+  private hookResult(key: string, c: RuntimeContainer, result: { ok: boolean; message: string }): void {
+    if (!result.ok) this.options.log('warn', 'preStop hook failed', { pod: key, container: c.name, problem: result.message });
+  }
+
+  private async relistPod(pod: StaticPod): Promise<RuntimePod | undefined> {
+    return (await listPods(this.options.docker, this.options.node, [`${labels.podUid}=${pod.uid}`])).get(pod.uid);
+  }
+
+  private async syncPod(pod: StaticPod, existing: RuntimePod | undefined): Promise<void> {
+    const { docker, log } = this.options;
+    const spec = pod.pod.spec!;
+    let current = existing;
+
+    // Containers whose liveness or startup probe failed: killed (gracefully), then restarted as the policy says.
+    const kills = this.pendingKills.get(pod.key);
+    if (kills && kills.size > 0) {
+      this.pendingKills.delete(pod.key);
+      for (const [id, kill] of kills) {
+        const container = current?.containers.find((c) => c.id === id && c.running);
+        if (!container) continue;
+        log('info', 'killing container', { pod: pod.key, container: container.name, reason: kill.reason });
+        await stopContainer(docker, container, { podIP: this.options.hostIP, ...(kill.graceSeconds !== undefined ? { graceSeconds: kill.graceSeconds } : {}), onHook: (c, r) => this.hookResult(pod.key, c, r) });
+      }
+      current = await this.relistPod(pod);
+    }
+
+    const podIP = await this.ensureSandbox(pod, current);
+    if (podIP === undefined) return;
+    if (podIP.recreated) current = await this.relistPod(pod);
+
+    const plan = planPod(spec, current?.containers ?? []);
+    if (plan.failed) {
+      this.sayOnce(`${pod.key}|failed`, plan.failed, () => log('error', 'pod failed', { pod: pod.key, problem: plan.failed }));
+    }
+    for (const wait of plan.waits) {
+      this.wakeAt(pod.key, wait.notBefore);
+      this.sayOnce(`${pod.key}|${wait.name}`, wait.previous.id, () =>
+        log('warn', 'back-off restarting failed container', { pod: pod.key, container: wait.name, exitCode: wait.previous.exitCode, backoff: `${Math.round(wait.delayMs / 1000)}s`, next: new Date(wait.notBefore).toISOString() }),
+      );
+    }
+    await Promise.all(plan.start.map((start) => this.startContainer(pod, current, start, podIP.address)));
+
+    const after = plan.start.length > 0 ? await this.relistPod(pod) : current;
+    this.probes.syncPod(pod.uid, this.probeTargets(pod, after, podIP.address));
+  }
+
+  /** The running containers of a pod as probe targets (each gets its startup/liveness/readiness probes). */
+  private probeTargets(pod: StaticPod, runtime: RuntimePod | undefined, podIP: string): ProbeTarget[] {
+    const specs = new Map<string, Container>((pod.pod.spec?.containers ?? []).map((c) => [c.name, c]));
+    return (runtime?.containers ?? [])
+      .filter((c) => c.running && specs.has(c.name))
+      .map((c) => ({ podKey: pod.key, podUid: pod.uid, containerId: c.id, spec: specs.get(c.name)!, podIP }));
+  }
+
+  /**
+   * A pod that is not hostNetwork needs a running sandbox. One that has died took the pod's network with
+   * it: the containers still running are stopped and a new sandbox (attempt + 1) is made (the kubelet's
+   * "Pod sandbox changed"). Returns the pod's address, or undefined when no sandbox could be made.
+   */
+  private async ensureSandbox(pod: StaticPod, current: RuntimePod | undefined): Promise<{ address: string; recreated: boolean } | undefined> {
+    const { docker, log, hostIP } = this.options;
+    if (pod.pod.spec?.hostNetwork === true) return { address: hostIP, recreated: false };
+    const containers = current?.containers ?? [];
+    let sandbox = containers.find((c) => c.name === SANDBOX_CONTAINER && c.running);
+    let recreated = false;
+    if (!sandbox) {
+      const previous = containers.filter((c) => c.name === SANDBOX_CONTAINER);
+      if (previous.length > 0) {
+        log('info', 'pod sandbox changed, it will be killed and re-created', { pod: pod.key });
+        await Promise.all(containers.filter((c) => c.name !== SANDBOX_CONTAINER && c.running).map((c) => stopContainer(docker, c, { podIP: hostIP })));
+        await Promise.all(previous.map((c) => removeContainer(docker, c)));
+      }
+      try {
+        await ensureImage(docker, this.options.sandboxImage, 'IfNotPresent');
+        const attempt = Math.max(-1, ...previous.map((c) => c.attempt)) + 1;
+        const created = await this.slots.run(() => createAndStart(docker, sandboxCreateOptions(pod, this.options.node, this.options.sandboxImage, attempt, this.options.notes?.path)));
+        sandbox = { id: created.id } as RuntimeContainer;
+        recreated = true;
+      } catch (err) {
+        log('error', 'pod sandbox could not be started', { pod: pod.key, error: (err as Error).message });
+        this.wakeAt(pod.key, Date.now() + this.backoff.initialMs);
+        return undefined;
+      }
+    }
+    const networks = (await docker.getContainer(sandbox.id).inspect()).NetworkSettings.Networks;
+    return { address: Object.values(networks).find((n) => n.IPAddress)?.IPAddress || hostIP, recreated };
+  }
+
+  private async startContainer(pod: StaticPod, current: RuntimePod | undefined, start: ContainerStart, podIP: string): Promise<void> {
+    const { docker, log, notes } = this.options;
+    const { container } = start;
+    const pullKey = `${pod.uid}/${container.name}`;
+    const waiting = this.pulls.waiting(pullKey);
+    if (waiting) {
+      notes?.setWaiting(pullKey, { reason: 'ImagePullBackOff', message: `Back-off pulling image "${container.image}": ${waiting.message}`, notBefore: waiting.notBefore });
+      this.wakeAt(pod.key, waiting.notBefore);
+      return;
+    }
     try {
-      await stopPod(this.options.docker, pod);
-      this.options.log('info', 'pod stopped', { pod: `${pod.namespace}/${pod.name}`, uid: pod.uid, reason });
+      await ensureImage(docker, container.image!, container.imagePullPolicy);
+      this.pulls.succeeded(pullKey);
+      notes?.setWaiting(pullKey, undefined);
     } catch (err) {
-      this.options.log('error', 'pod could not be stopped', { pod: `${pod.namespace}/${pod.name}`, uid: pod.uid, error: (err as Error).message });
+      const message = (err as Error).message;
+      this.pulls.failed(pullKey, message);
+      notes?.setWaiting(pullKey, { reason: 'ErrImagePull', message });
+      log('error', 'image pull failed', { pod: pod.key, container: container.name, image: container.image, error: message });
+      this.wakeAt(pod.key, this.pulls.waiting(pullKey)?.notBefore ?? Date.now() + this.backoff.initialMs);
+      return;
+    }
+
+    try {
+      if (start.existing) {
+        // Created by a reconciler that died before starting it: start that one, duplicate nothing.
+        await this.slots.run(() => docker.getContainer(start.existing!.id).start());
+      } else {
+        const previous = start.previous;
+        const sandboxId = current?.containers.find((c) => c.name === SANDBOX_CONTAINER && c.running)?.id;
+        const options = await containerCreateOptions(pod, container, {
+          node: this.options.node,
+          ...(this.options.rootfs ? { rootfs: this.options.rootfs } : {}),
+          hostIP: this.options.hostIP,
+          podIP,
+          ...(sandboxId && pod.pod.spec?.hostNetwork !== true ? { sandboxId } : {}),
+          attempt: previous ? previous.attempt + 1 : 0,
+          restartCount: previous ? previous.restartCount + 1 : 0,
+          backoff: { step: start.step, ...this.backoff },
+          ...(notes ? { statusFile: notes.path } : {}),
+        });
+        await this.slots.run(() => createAndStart(docker, options));
+        // Keep the last exited container for `logs --previous`; older ones go.
+        const older = (current?.containers ?? []).filter((c) => c.name === container.name && c.id !== previous?.id && !c.running);
+        await Promise.all(older.map((c) => removeContainer(docker, c)));
+      }
+      const fields = { pod: pod.key, uid: pod.uid, container: container.name, ...(start.init ? { init: true } : {}), source: pod.source };
+      if (start.previous) log('info', 'container restarted', { ...fields, restartCount: start.previous.restartCount + 1, lastExitCode: start.previous.exitCode });
+      else log('info', 'container started', fields);
+    } catch (err) {
+      log('error', 'container could not be started', { pod: pod.key, uid: pod.uid, container: container.name, error: (err as Error).message });
+      this.wakeAt(pod.key, Date.now() + this.backoff.initialMs);
     }
   }
 }

@@ -5,6 +5,7 @@ import type { Container, EnvVar, Pod, Volume } from 'kubernetes-types/core/v1.js
 import type { StaticPod } from '../reconciler/static-pod.js';
 import { onHost } from '../util/rootfs.js';
 import { parseQuantity } from '../util/quantity.js';
+import { encodeBackoff, type BackoffLabel } from './backoff.js';
 import { expand } from './env-expansion.js';
 import { containerName, labels, SANDBOX_CONTAINER } from './labels.js';
 
@@ -19,6 +20,9 @@ export interface PodContext {
   sandboxId?: string;
   attempt: number;
   restartCount: number;
+  backoff: BackoffLabel;
+  /** The reconciler's status file (host path), recorded for `kubeboot ps`. */
+  statusFile?: string;
 }
 
 /** Where a pod's emptyDir volumes live, as the kubelet lays them out. */
@@ -27,9 +31,10 @@ export function emptyDirPath(context: Pick<PodContext, 'rootfs'>, uid: string, v
 }
 
 /** The labels every container of a pod carries. */
-export function podLabels(staticPod: StaticPod, node: string): Record<string, string> {
+export function podLabels(staticPod: StaticPod, node: string, statusFile?: string): Record<string, string> {
   const meta = staticPod.pod.metadata!;
   return {
+    ...(statusFile ? { [labels.statusFile]: statusFile } : {}),
     [labels.podName]: meta.name!,
     [labels.podNamespace]: meta.namespace!,
     [labels.podUid]: staticPod.uid,
@@ -152,10 +157,11 @@ export async function containerCreateOptions(staticPod: StaticPod, container: Co
     ...(container.workingDir ? { WorkingDir: container.workingDir } : {}),
     ...(runAsUser !== undefined ? { User: runAsGroup !== undefined ? `${runAsUser}:${runAsGroup}` : String(runAsUser) } : {}),
     Labels: {
-      ...podLabels(staticPod, context.node),
+      ...podLabels(staticPod, context.node, context.statusFile),
       [labels.containerName]: container.name,
       [labels.type]: 'container',
       [labels.restartCount]: String(context.restartCount),
+      [labels.backoff]: encodeBackoff(context.backoff),
       [labels.podSpec]: JSON.stringify(pod),
     },
     HostConfig: {
@@ -180,7 +186,7 @@ export async function containerCreateOptions(staticPod: StaticPod, container: Co
 }
 
 /** The sandbox of a pod that is not hostNetwork: holds its network and IPC namespaces and its host ports. */
-export function sandboxCreateOptions(staticPod: StaticPod, node: string, image: string, attempt: number): Docker.ContainerCreateOptions {
+export function sandboxCreateOptions(staticPod: StaticPod, node: string, image: string, attempt: number, statusFile?: string): Docker.ContainerCreateOptions {
   const meta = staticPod.pod.metadata!;
   const ports: Record<string, object> = {};
   const bindings: Record<string, Array<{ HostPort: string; HostIp?: string }>> = {};
@@ -195,7 +201,8 @@ export function sandboxCreateOptions(staticPod: StaticPod, node: string, image: 
   return {
     name: containerName(SANDBOX_CONTAINER, meta.name!, meta.namespace!, staticPod.uid, attempt),
     Image: image,
-    Labels: { ...podLabels(staticPod, node), ...(meta.labels ?? {}), [labels.type]: 'podsandbox', [labels.podSpec]: JSON.stringify(staticPod.pod) },
+    // The pod's own labels first: they must never override the ones that decide ownership.
+    Labels: { ...(meta.labels ?? {}), ...podLabels(staticPod, node, statusFile), [labels.type]: 'podsandbox', [labels.podSpec]: JSON.stringify(staticPod.pod) },
     ExposedPorts: ports,
     HostConfig: { NetworkMode: 'bridge', PortBindings: bindings, IpcMode: 'shareable', RestartPolicy: { Name: 'no' } },
   };

@@ -1,7 +1,6 @@
 import type Docker from 'dockerode';
-import type { Container } from 'kubernetes-types/core/v1.js';
-import type { StaticPod } from '../reconciler/static-pod.js';
-import { containerCreateOptions, sandboxCreateOptions } from './container-spec.js';
+import type { Container, LifecycleHandler, Pod } from 'kubernetes-types/core/v1.js';
+import { execHandler, httpGetHandler, resolvePort, type HandlerResult } from './handlers.js';
 import { labels, SANDBOX_CONTAINER } from './labels.js';
 
 export interface RuntimeContainer {
@@ -16,6 +15,11 @@ export interface RuntimeContainer {
   created: number;
   image: string;
   labels: Record<string, string>;
+  /** For a container that has stopped: how it ended (from the engine's inspect). */
+  exitCode?: number;
+  startedAt?: number;
+  finishedAt?: number;
+  oomKilled?: boolean;
 }
 
 export interface RuntimePod {
@@ -30,10 +34,20 @@ function attemptOf(dockerName: string): number {
   return Number(/_(\d+)$/.exec(dockerName)?.[1] ?? 0);
 }
 
-/** Every container of `node` (or of all nodes), grouped by pod UID. */
-export async function listPods(docker: Docker, node?: string): Promise<Map<string, RuntimePod>> {
+/** `Exited (137) 3 seconds ago` → 137. */
+function exitCodeOf(status: string): number | undefined {
+  const match = /^Exited \((-?\d+)\)/.exec(status);
+  return match ? Number(match[1]) : undefined;
+}
+
+/**
+ * Every container of `node` (or of all nodes), grouped by pod UID; `filters` narrows by more labels.
+ * The newest stopped container of each name is inspected for its exit code and times (the back-off and
+ * the status need them); older ones only keep their logs.
+ */
+export async function listPods(docker: Docker, node?: string, filters: string[] = []): Promise<Map<string, RuntimePod>> {
   const filter = node ? `${labels.node}=${node}` : labels.node;
-  const list = await docker.listContainers({ all: true, filters: { label: [filter] } });
+  const list = await docker.listContainers({ all: true, filters: { label: [filter, ...filters] } });
   const pods = new Map<string, RuntimePod>();
   for (const info of list) {
     const l = info.Labels;
@@ -41,6 +55,7 @@ export async function listPods(docker: Docker, node?: string): Promise<Map<strin
     if (!uid) continue;
     const pod = pods.get(uid) ?? { uid, name: l[labels.podName] ?? '', namespace: l[labels.podNamespace] ?? '', source: l[labels.source] ?? '', containers: [] };
     const dockerName = (info.Names[0] ?? '').replace(/^\//, '');
+    const exitCode = exitCodeOf(info.Status);
     pod.containers.push({
       id: info.Id,
       name: l[labels.type] === 'podsandbox' ? SANDBOX_CONTAINER : (l[labels.containerName] ?? ''),
@@ -52,9 +67,29 @@ export async function listPods(docker: Docker, node?: string): Promise<Map<strin
       created: info.Created * 1000,
       image: info.Image,
       labels: l,
+      ...(exitCode !== undefined ? { exitCode } : {}),
     });
     pods.set(uid, pod);
   }
+  const stopped: RuntimeContainer[] = [];
+  for (const pod of pods.values()) {
+    const newest = new Map<string, RuntimeContainer>();
+    for (const c of pod.containers) if ((newest.get(c.name)?.attempt ?? -1) < c.attempt) newest.set(c.name, c);
+    for (const c of newest.values()) if (!c.running && c.state !== 'created') stopped.push(c);
+  }
+  await Promise.all(
+    stopped.map(async (c) => {
+      const state = await docker.getContainer(c.id).inspect().then((i) => i.State, () => undefined);
+      if (!state) return;
+      const time = (value: string) => (value && !value.startsWith('0001-') ? Date.parse(value) : undefined);
+      c.exitCode = state.ExitCode;
+      c.oomKilled = state.OOMKilled;
+      const started = time(state.StartedAt);
+      const finished = time(state.FinishedAt);
+      if (started !== undefined) c.startedAt = started;
+      if (finished !== undefined) c.finishedAt = finished;
+    }),
+  );
   return pods;
 }
 
@@ -63,7 +98,7 @@ function isStatus(err: unknown, code: number): boolean {
 }
 
 /** Creates (or finds, after a crash between create and start) and starts a container. */
-async function createAndStart(docker: Docker, options: Docker.ContainerCreateOptions): Promise<Docker.Container> {
+export async function createAndStart(docker: Docker, options: Docker.ContainerCreateOptions): Promise<Docker.Container> {
   let container: Docker.Container;
   try {
     container = await docker.createContainer(options);
@@ -84,7 +119,7 @@ async function createAndStart(docker: Docker, options: Docker.ContainerCreateOpt
 }
 
 /** Makes the image available as the pull policy says; Never and a missing image is an error. */
-async function ensureImage(docker: Docker, image: string, policy: string | undefined): Promise<void> {
+export async function ensureImage(docker: Docker, image: string, policy: string | undefined): Promise<void> {
   const present = await docker
     .getImage(image)
     .inspect()
@@ -101,69 +136,73 @@ async function ensureImage(docker: Docker, image: string, policy: string | undef
   }
 }
 
-export interface StartPodOptions {
-  node: string;
-  rootfs?: string;
-  hostIP: string;
-  sandboxImage: string;
+/** The pod a container was made for, from its label (also when the manifest is gone). */
+export function podOfContainer(c: RuntimeContainer): Pod | undefined {
+  try {
+    return JSON.parse(c.labels[labels.podSpec] ?? '') as Pod;
+  } catch {
+    return undefined;
+  }
+}
+
+export interface StopContext {
+  /** The grace period; the pod's terminationGracePeriodSeconds when not given. 2 s is the minimum. */
+  graceSeconds?: number;
+  /** Where an httpGet preStop hook goes when it names no host: the pod's address. */
+  podIP: string;
+  onHook?: (container: RuntimeContainer, result: HandlerResult) => void;
+}
+
+async function runPreStop(docker: Docker, c: RuntimeContainer, hook: LifecycleHandler, spec: Container, podIP: string, timeoutMs: number): Promise<HandlerResult> {
+  if (hook.exec?.command) return execHandler(docker, c.id, hook.exec.command, timeoutMs);
+  if (hook.httpGet) {
+    const port = resolvePort(hook.httpGet.port, spec);
+    if (port === undefined) return { ok: false, message: `preStop httpGet: no port named ${JSON.stringify(hook.httpGet.port)}` };
+    return httpGetHandler(hook.httpGet, podIP, port, timeoutMs);
+  }
+  if (hook.sleep) {
+    await new Promise((resolve) => setTimeout(resolve, Math.min(timeoutMs, hook.sleep!.seconds * 1000)));
+    return { ok: true, message: `slept ${hook.sleep.seconds}s` };
+  }
+  return { ok: true, message: 'no action' };
 }
 
 /**
- * Brings a pod to running: its sandbox (unless hostNetwork), then each app container that has no
- * running container yet. Returns the names of the containers it started.
+ * Stops one container as the kubelet's killContainer does: the preStop hook first (its time counts
+ * against the grace period), then the engine's stop — SIGTERM or the image's stop signal, SIGKILL when
+ * the rest of the grace period (2 s at least) runs out. The container is kept (for its logs).
  */
-export async function startPod(docker: Docker, staticPod: StaticPod, existing: RuntimePod | undefined, options: StartPodOptions): Promise<string[]> {
-  const spec = staticPod.pod.spec!;
-  const started: string[] = [];
-  const current = existing?.containers ?? [];
-  let sandboxId: string | undefined;
-  let podIP = options.hostIP;
-  if (spec.hostNetwork !== true) {
-    let sandbox = current.find((c) => c.name === SANDBOX_CONTAINER && c.running);
-    if (!sandbox) {
-      await ensureImage(docker, options.sandboxImage, 'IfNotPresent');
-      const attempt = Math.max(-1, ...current.filter((c) => c.name === SANDBOX_CONTAINER).map((c) => c.attempt)) + 1;
-      const created = await createAndStart(docker, sandboxCreateOptions(staticPod, options.node, options.sandboxImage, attempt));
-      sandbox = { id: created.id } as RuntimeContainer;
-      started.push(SANDBOX_CONTAINER);
-    }
-    sandboxId = sandbox.id;
-    const networks = (await docker.getContainer(sandboxId).inspect()).NetworkSettings.Networks;
-    podIP = Object.values(networks).find((n) => n.IPAddress)?.IPAddress || options.hostIP;
+export async function stopContainer(docker: Docker, c: RuntimeContainer, context: StopContext): Promise<void> {
+  if (!c.running) return;
+  const pod = podOfContainer(c);
+  const grace = context.graceSeconds ?? pod?.spec?.terminationGracePeriodSeconds ?? Number(c.labels[labels.terminationGracePeriod] ?? 30);
+  const started = Date.now();
+  const spec = pod?.spec?.containers?.find((s) => s.name === c.name) ?? pod?.spec?.initContainers?.find((s) => s.name === c.name);
+  const hook = spec?.lifecycle?.preStop;
+  if (hook && spec && grace > 0) {
+    const result = await runPreStop(docker, c, hook, spec, context.podIP, grace * 1000).catch((err: Error) => ({ ok: false, message: err.message }));
+    context.onHook?.(c, result);
   }
-  for (const container of spec.containers as Container[]) {
-    const mine = current.filter((c) => c.name === container.name);
-    if (mine.some((c) => c.running)) continue;
-    await ensureImage(docker, container.image!, container.imagePullPolicy);
-    const previous = mine.sort((a, b) => b.attempt - a.attempt)[0];
-    const attempt = previous ? previous.attempt + 1 : 0;
-    const options2 = await containerCreateOptions(staticPod, container, {
-      node: options.node,
-      ...(options.rootfs ? { rootfs: options.rootfs } : {}),
-      hostIP: options.hostIP,
-      podIP,
-      ...(sandboxId ? { sandboxId } : {}),
-      attempt,
-      restartCount: previous ? previous.restartCount + 1 : 0,
-    });
-    await createAndStart(docker, options2);
-    // Keep the last exited container for `logs --previous`; older ones go.
-    for (const old of mine.filter((c) => c !== previous)) await docker.getContainer(old.id).remove({ force: true }).catch(() => undefined);
-    started.push(container.name);
-  }
-  return started;
+  const left = Math.max(2, Math.ceil(grace - (Date.now() - started) / 1000));
+  await docker
+    .getContainer(c.id)
+    .stop({ t: left })
+    .catch((err: unknown) => (isStatus(err, 304) || isStatus(err, 404) ? undefined : Promise.reject(err)));
 }
 
-/** Stops a pod's app containers (SIGTERM, then SIGKILL after the grace period, 2 s at least), then its sandbox, and removes them all. */
-export async function stopPod(docker: Docker, pod: RuntimePod, graceSeconds?: number): Promise<void> {
-  const grace = Math.max(2, graceSeconds ?? Number(pod.containers[0]?.labels[labels.terminationGracePeriod] ?? 30));
+export async function removeContainer(docker: Docker, c: RuntimeContainer): Promise<void> {
+  await docker
+    .getContainer(c.id)
+    .remove({ force: true, v: true })
+    .catch((err: unknown) => (isStatus(err, 404) || isStatus(err, 409) ? undefined : Promise.reject(err)));
+}
+
+/** Stops a pod's app containers (each gracefully, at once), then its sandbox, and removes them all. */
+export async function stopPod(docker: Docker, pod: RuntimePod, context: StopContext): Promise<void> {
   const apps = pod.containers.filter((c) => c.name !== SANDBOX_CONTAINER);
   const sandboxes = pod.containers.filter((c) => c.name === SANDBOX_CONTAINER);
-  const stopAndRemove = async (c: RuntimeContainer) => {
-    const container = docker.getContainer(c.id);
-    if (c.running) await container.stop({ t: grace }).catch((err: unknown) => (isStatus(err, 304) || isStatus(err, 404) ? undefined : Promise.reject(err)));
-    await container.remove({ force: true, v: true }).catch((err: unknown) => (isStatus(err, 404) ? undefined : Promise.reject(err)));
-  };
-  await Promise.all(apps.map(stopAndRemove));
-  await Promise.all(sandboxes.map(stopAndRemove));
+  const graceSeconds = context.graceSeconds === undefined ? undefined : Math.max(2, context.graceSeconds);
+  await Promise.all(apps.map((c) => stopContainer(docker, c, { ...context, ...(graceSeconds !== undefined ? { graceSeconds } : {}) })));
+  await Promise.all(sandboxes.map((c) => stopContainer(docker, c, { ...context, graceSeconds: 2 })));
+  await Promise.all(pod.containers.map((c) => removeContainer(docker, c)));
 }

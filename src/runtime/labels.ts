@@ -14,6 +14,10 @@ export const labels = {
   source: 'io.kubeboot.source',
   /** The pod's manifest (JSON), so that a restarted reconciler and `ps` know the pod without the file. */
   podSpec: 'io.kubeboot.pod',
+  /** The crash-loop back-off step and periods this container was started with (see runtime/backoff.ts). */
+  backoff: 'io.kubeboot.backoff',
+  /** Where the reconciler writes what the engine cannot show (probe results, image pulls), for `ps`. */
+  statusFile: 'io.kubeboot.status-file',
 } as const;
 
 export const SANDBOX_CONTAINER = 'POD';

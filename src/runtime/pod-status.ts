@@ -1,5 +1,29 @@
-import type { RuntimePod } from './docker-pods.js';
+import type { Container, Pod } from 'kubernetes-types/core/v1.js';
+import { decodeBackoff, restartDecision } from './backoff.js';
+import { podOfContainer, type RuntimeContainer, type RuntimePod } from './docker-pods.js';
 import { labels, SANDBOX_CONTAINER } from './labels.js';
+import { latestByName, shouldRestart } from './pod-plan.js';
+import type { StatusNotes } from './status-notes.js';
+
+export interface ContainerView {
+  name: string;
+  init: boolean;
+  image: string;
+  id: string;
+  /** running, waiting or terminated, as in a Pod's containerStatuses. */
+  state: 'running' | 'waiting' | 'terminated';
+  /** Why it waits or how it ended: CrashLoopBackOff, ErrImagePull, ContainerCreating, Completed, Error, OOMKilled... */
+  reason?: string;
+  message?: string;
+  exitCode?: number;
+  ready: boolean;
+  started: boolean;
+  restartCount: number;
+  /** When a container waiting in back-off is tried again (epoch ms). */
+  nextTry?: number;
+  startedAt?: number;
+  finishedAt?: number;
+}
 
 export interface PodRow {
   namespace: string;
@@ -8,39 +32,98 @@ export interface PodRow {
   ready: string;
   status: string;
   restarts: number;
+  /** When the newest restarted container started (epoch ms). */
+  lastRestart?: number;
+  /** The earliest back-off end among the pod's waiting containers (epoch ms). */
+  nextTry?: number;
   ageMs: number;
   node: string;
   source: string;
-  containers: Array<{ name: string; image: string; id: string; state: string; restartCount: number }>;
+  containers: ContainerView[];
 }
 
-/** What `kubectl get pods` would show for a pod, from its containers. */
-export function podRow(pod: RuntimePod, now = Date.now()): PodRow {
-  const apps = pod.containers.filter((c) => c.name !== SANDBOX_CONTAINER);
-  const latest = new Map<string, (typeof apps)[number]>();
-  for (const container of apps) {
-    const current = latest.get(container.name);
-    if (!current || container.attempt > current.attempt) latest.set(container.name, container);
+function hasProbe(container: Container, probe: 'readinessProbe' | 'startupProbe'): boolean {
+  return container[probe] !== undefined;
+}
+
+function viewOf(pod: Pod, runtimePod: RuntimePod, spec: Container, init: boolean, latest: RuntimeContainer | undefined, notes: StatusNotes | undefined, initialized: boolean, now: number): ContainerView {
+  const base = { name: spec.name, init, image: spec.image ?? '', id: latest?.id.slice(0, 12) ?? '', restartCount: latest?.restartCount ?? 0, ready: false, started: false };
+  if (!latest) {
+    const note = notes?.waiting[`${runtimePod.uid}/${spec.name}`];
+    if (note) return { ...base, state: 'waiting', reason: note.reason, message: note.message, ...(note.notBefore ? { nextTry: Date.parse(note.notBefore) } : {}) };
+    return { ...base, state: 'waiting', reason: init || initialized ? 'ContainerCreating' : 'PodInitializing' };
   }
-  const spec = JSON.parse(pod.containers.find((c) => c.labels[labels.podSpec])?.labels[labels.podSpec] ?? '{}') as { spec?: { containers?: Array<{ name: string }> } };
-  const expected = spec.spec?.containers?.length ?? latest.size;
-  const current = [...latest.values()];
-  const running = current.filter((c) => c.running).length;
-  let status = 'Pending';
-  if (running === expected && expected > 0) status = 'Running';
-  else if (current.some((c) => c.state === 'exited' || c.state === 'dead')) status = 'Error';
-  else if (current.some((c) => c.state === 'created')) status = 'ContainerCreating';
+  const times = { ...(latest.startedAt !== undefined ? { startedAt: latest.startedAt } : {}), ...(latest.finishedAt !== undefined ? { finishedAt: latest.finishedAt } : {}) };
+  if (latest.running) {
+    const note = notes?.containers[latest.id];
+    const started = hasProbe(spec, 'startupProbe') ? (note?.started ?? false) : true;
+    const ready = !init && started && (hasProbe(spec, 'readinessProbe') ? (note?.ready ?? false) : true);
+    return { ...base, ...times, state: 'running', ready, started };
+  }
+  if (latest.state === 'created') return { ...base, state: 'waiting', reason: 'ContainerCreating' };
+  const ended = latest.oomKilled ? 'OOMKilled' : latest.exitCode === 0 ? 'Completed' : 'Error';
+  const restart = init ? latest.exitCode !== 0 && pod.spec?.restartPolicy !== 'Never' : shouldRestart(latest, pod.spec?.restartPolicy);
+  if (restart) {
+    const decision = restartDecision(decodeBackoff(latest.labels[labels.backoff]), latest.startedAt ?? latest.created, latest.finishedAt ?? now);
+    if (now < decision.notBefore) {
+      return { ...base, ...times, state: 'waiting', reason: 'CrashLoopBackOff', message: `back-off ${Math.round(decision.delayMs / 1000)}s restarting failed container=${spec.name} pod=${runtimePod.name}`, nextTry: decision.notBefore, ...(latest.exitCode !== undefined ? { exitCode: latest.exitCode } : {}) };
+    }
+  }
+  return { ...base, ...times, state: 'terminated', reason: ended, ...(latest.exitCode !== undefined ? { exitCode: latest.exitCode } : {}) };
+}
+
+/**
+ * What `kubectl get pods` would show for a static pod (kubectl's printPod), from its containers in the
+ * engine and, when the reconciler has written them, its probe results and image-pull waits.
+ */
+export function podRow(runtimePod: RuntimePod, notes?: StatusNotes, now = Date.now()): PodRow {
+  const pod = runtimePod.containers.map(podOfContainer).find((p) => p !== undefined) ?? ({} as Pod);
+  const apps = runtimePod.containers.filter((c) => c.name !== SANDBOX_CONTAINER);
+  const latest = latestByName(apps);
+  const specs = pod.spec?.containers ?? [...latest.values()].map((c) => ({ name: c.name, image: c.image }));
+  const initSpecs = pod.spec?.initContainers ?? [];
+  const initialized = initSpecs.length === 0 || specs.some((c) => latest.has(c.name));
+  const initViews = initSpecs.map((spec) => viewOf(pod, runtimePod, spec, true, latest.get(spec.name), notes, initialized, now));
+  const views = specs.map((spec) => viewOf(pod, runtimePod, spec, false, latest.get(spec.name), notes, initialized, now));
+
+  let status = views.some((v) => v.state === 'running') ? 'Running' : 'Pending';
+  if (views.length > 0 && views.every((v) => v.state === 'terminated')) status = views.every((v) => v.reason === 'Completed') ? 'Completed' : 'Error';
+  let initializing = false;
+  if (!initialized) {
+    for (const [i, view] of initViews.entries()) {
+      if (view.state === 'terminated' && view.exitCode === 0) continue;
+      initializing = true;
+      if (view.state === 'terminated') status = `Init:${view.reason}`;
+      else if (view.state === 'waiting' && view.reason && view.reason !== 'ContainerCreating' && view.reason !== 'PodInitializing') status = `Init:${view.reason}`;
+      else status = `Init:${i}/${initViews.length}`;
+      break;
+    }
+  }
+  if (!initializing) {
+    let hasRunning = false;
+    for (const view of [...views].reverse()) {
+      if (view.state === 'waiting' && view.reason) status = view.reason;
+      else if (view.state === 'terminated' && view.reason) status = view.reason;
+      else if (view.state === 'running') hasRunning = true;
+    }
+    if (status === 'Completed' && hasRunning) status = views.every((v) => v.ready) ? 'Running' : 'NotReady';
+  }
+  const all = [...initViews, ...views];
+  const restarted = apps.filter((c) => c.restartCount > 0).map((c) => c.startedAt ?? c.created);
+  const waits = all.map((v) => v.nextTry).filter((t): t is number => t !== undefined);
   return {
-    namespace: pod.namespace,
-    name: pod.name,
-    uid: pod.uid,
-    ready: `${running}/${expected}`,
+    namespace: runtimePod.namespace,
+    name: runtimePod.name,
+    uid: runtimePod.uid,
+    ready: `${views.filter((v) => v.ready).length}/${views.length}`,
     status,
-    restarts: current.reduce((sum, c) => sum + c.restartCount, 0),
-    ageMs: now - Math.min(...pod.containers.map((c) => c.created)),
-    node: pod.containers[0]?.labels[labels.node] ?? '',
-    source: pod.source,
-    containers: current.map((c) => ({ name: c.name, image: c.image, id: c.id.slice(0, 12), state: c.state, restartCount: c.restartCount })),
+    restarts: all.reduce((sum, v) => sum + v.restartCount, 0),
+    ...(restarted.length > 0 ? { lastRestart: Math.max(...restarted) } : {}),
+    ...(waits.length > 0 ? { nextTry: Math.min(...waits) } : {}),
+    ageMs: now - Math.min(...runtimePod.containers.map((c) => c.created)),
+    node: runtimePod.containers[0]?.labels[labels.node] ?? '',
+    source: runtimePod.source,
+    containers: all,
   };
 }
 

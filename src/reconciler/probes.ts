@@ -1,0 +1,176 @@
+import type Docker from 'dockerode';
+import type { Container, Probe } from 'kubernetes-types/core/v1.js';
+import { execHandler, httpGetHandler, resolvePort, tcpHandler, type HandlerResult } from '../runtime/handlers.js';
+import type { Logger } from '../util/log.js';
+
+type ProbeKind = 'startup' | 'liveness' | 'readiness';
+
+export interface ProbeTarget {
+  podKey: string;
+  podUid: string;
+  containerId: string;
+  spec: Container;
+  /** Where httpGet and tcpSocket probes go when they name no host: the pod's address (the node's for hostNetwork pods). */
+  podIP: string;
+}
+
+export interface ProbeManagerOptions {
+  docker: Docker;
+  log: Logger;
+  /** A container's started/ready state changed. */
+  onState: (target: ProbeTarget, state: { started: boolean; ready: boolean }) => void;
+  /** A liveness or startup probe failed past its threshold: the container is to be killed and restarted. */
+  onKill: (target: ProbeTarget, reason: string, graceSeconds: number | undefined) => void;
+}
+
+/** Runs one probe action once. */
+export async function runProbe(docker: Docker, probe: Probe, target: ProbeTarget, timeoutMs: number): Promise<HandlerResult> {
+  if (probe.exec?.command) return execHandler(docker, target.containerId, probe.exec.command, timeoutMs);
+  if (probe.httpGet) {
+    const port = resolvePort(probe.httpGet.port, target.spec);
+    if (port === undefined) return { ok: false, message: `no port named ${JSON.stringify(probe.httpGet.port)} in the container` };
+    return httpGetHandler(probe.httpGet, target.podIP, port, timeoutMs);
+  }
+  if (probe.tcpSocket) {
+    const port = resolvePort(probe.tcpSocket.port, target.spec);
+    if (port === undefined) return { ok: false, message: `no port named ${JSON.stringify(probe.tcpSocket.port)} in the container` };
+    return tcpHandler(probe.tcpSocket.host || target.podIP, port, timeoutMs);
+  }
+  if (probe.grpc) return tcpHandler(target.podIP, probe.grpc.port, timeoutMs).then((r) => (r.ok ? { ok: true, message: 'grpc port open (kubeboot checks the port only)' } : r));
+  return { ok: true, message: 'no action' };
+}
+
+/** The probes of one running container: the startup probe gates the others, as in the kubelet. */
+class ContainerProber {
+  private started: boolean;
+  private ready: boolean;
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private stopped = false;
+
+  constructor(private readonly target: ProbeTarget, private readonly options: ProbeManagerOptions) {
+    this.started = !target.spec.startupProbe;
+    this.ready = this.started && !target.spec.readinessProbe;
+  }
+
+  get state(): { started: boolean; ready: boolean } {
+    return { started: this.started, ready: this.ready };
+  }
+
+  start(): void {
+    this.options.onState(this.target, this.state);
+    if (this.target.spec.startupProbe) this.loop('startup', this.target.spec.startupProbe);
+    else this.afterStartup();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    for (const timer of this.timers) clearTimeout(timer);
+    this.timers.clear();
+  }
+
+  private afterStartup(): void {
+    if (this.target.spec.livenessProbe) this.loop('liveness', this.target.spec.livenessProbe);
+    if (this.target.spec.readinessProbe) this.loop('readiness', this.target.spec.readinessProbe);
+  }
+
+  private later(ms: number, fn: () => void): void {
+    if (this.stopped) return;
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      if (!this.stopped) fn();
+    }, ms);
+    this.timers.add(timer);
+  }
+
+  private setState(started: boolean, ready: boolean): void {
+    if (started === this.started && ready === this.ready) return;
+    this.started = started;
+    this.ready = ready;
+    this.options.onState(this.target, this.state);
+  }
+
+  private loop(kind: ProbeKind, probe: Probe): void {
+    const periodMs = (probe.periodSeconds ?? 10) * 1000;
+    const timeoutMs = (probe.timeoutSeconds ?? 1) * 1000;
+    const successThreshold = kind === 'readiness' ? (probe.successThreshold ?? 1) : 1;
+    const failureThreshold = probe.failureThreshold ?? 3;
+    let successes = 0;
+    let failures = 0;
+    const tick = async () => {
+      const result = await runProbe(this.options.docker, probe, this.target, timeoutMs).catch((err: Error) => ({ ok: false, message: err.message }));
+      if (this.stopped) return;
+      if (result.ok) {
+        successes++;
+        failures = 0;
+      } else {
+        failures++;
+        successes = 0;
+      }
+      const fields = { pod: this.target.podKey, container: this.target.spec.name, probe: kind };
+      if (kind === 'startup') {
+        if (successes >= 1) {
+          this.setState(true, !this.target.spec.readinessProbe);
+          this.options.log('info', 'startup probe succeeded', fields);
+          this.afterStartup();
+          return; // a startup probe stops once it has succeeded
+        }
+        if (failures >= failureThreshold) {
+          this.options.log('warn', 'startup probe failed: the container will be restarted', { ...fields, problem: result.message });
+          this.options.onKill(this.target, `failed startup probe: ${result.message}`, probe.terminationGracePeriodSeconds);
+          return;
+        }
+      } else if (kind === 'liveness') {
+        if (failures >= failureThreshold) {
+          this.options.log('warn', 'liveness probe failed: the container will be restarted', { ...fields, problem: result.message });
+          this.options.onKill(this.target, `failed liveness probe: ${result.message}`, probe.terminationGracePeriodSeconds);
+          return;
+        }
+      } else if (successes >= successThreshold && !this.ready) {
+        this.setState(this.started, true);
+        this.options.log('info', 'container is ready', fields);
+      } else if (failures >= failureThreshold && this.ready) {
+        this.setState(this.started, false);
+        this.options.log('warn', 'readiness probe failed: the container is not ready', { ...fields, problem: result.message });
+      }
+      this.later(periodMs, () => void tick());
+    };
+    this.later((probe.initialDelaySeconds ?? 0) * 1000, () => void tick());
+  }
+}
+
+/** Probes for every running container of this node's pods, started and stopped as containers come and go. */
+export class ProbeManager {
+  private readonly probers = new Map<string, { prober: ContainerProber; podUid: string }>();
+
+  constructor(private readonly options: ProbeManagerOptions) {}
+
+  /** Makes the probed containers of one pod exactly `targets` (its running containers). */
+  syncPod(podUid: string, targets: ProbeTarget[]): void {
+    const wanted = new Set(targets.map((t) => t.containerId));
+    for (const [id, entry] of this.probers) {
+      if (entry.podUid === podUid && !wanted.has(id)) {
+        entry.prober.stop();
+        this.probers.delete(id);
+      }
+    }
+    for (const target of targets) {
+      if (this.probers.has(target.containerId)) continue;
+      const prober = new ContainerProber(target, this.options);
+      this.probers.set(target.containerId, { prober, podUid });
+      prober.start();
+    }
+  }
+
+  forgetPod(podUid: string): void {
+    this.syncPod(podUid, []);
+  }
+
+  state(containerId: string): { started: boolean; ready: boolean } | undefined {
+    return this.probers.get(containerId)?.prober.state;
+  }
+
+  stopAll(): void {
+    for (const { prober } of this.probers.values()) prober.stop();
+    this.probers.clear();
+  }
+}
