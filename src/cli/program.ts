@@ -5,6 +5,7 @@ import { certsCommand } from './certs.js';
 import { configCommand } from './config.js';
 import { initCommand } from './init.js';
 import { kubeletCommand } from './kubelet.js';
+import { logsCommand } from './logs.js';
 import { psCommand } from './ps.js';
 import { versionCommand } from './version.js';
 
@@ -24,6 +25,7 @@ export function buildProgram(): Command {
     .addCommand(certsCommand())
     .addCommand(kubeletCommand())
     .addCommand(psCommand())
+    .addCommand(logsCommand())
     .addCommand(configCommand())
     .addCommand(versionCommand());
 

@@ -140,7 +140,7 @@ export async function startDaemon(options: DaemonOptions): Promise<{ stop: () =>
     docker,
     node,
     log: options.log,
-    onEvent: (event) => reconciler.containerEvent(event.labels),
+    onEvent: (event) => reconciler.containerEvent(event),
     onConnected: () => void reconciler.syncAll(),
   });
   const engineRelist = setInterval(() => void reconciler.syncAll(), ENGINE_RELIST_MS);

@@ -62,6 +62,8 @@ export class Reconciler {
   private readonly wakeups = new Map<string, { at: number; timer: NodeJS.Timeout }>();
   private readonly pendingKills = new Map<string, Map<string, { reason: string; graceSeconds: number | undefined }>>();
   private readonly said = new Map<string, string>();
+  /** Containers the event stream reported dead: inspected rather than trusted to the engine's lagging list. */
+  private readonly reportedDead = new Set<string>();
   private readonly slots: Slots;
   private readonly pulls = new PullBackoff();
   readonly probes: ProbeManager;
@@ -112,7 +114,13 @@ export class Reconciler {
   }
 
   /** A container of this node changed in the engine (from the event stream). */
-  containerEvent(containerLabels: Record<string, string>): void {
+  containerEvent(event: { action: string; id: string; labels: Record<string, string> }): void {
+    if (event.action === 'die' || event.action === 'oom') {
+      this.reportedDead.add(event.id);
+      // Only the next few listings need to distrust the engine's list.
+      setTimeout(() => this.reportedDead.delete(event.id), 5000).unref();
+    }
+    const containerLabels = event.labels;
     const name = containerLabels[labels.podName];
     const namespace = containerLabels[labels.podNamespace];
     if (name && namespace) void this.kick(keyOf(namespace, name));
@@ -178,7 +186,7 @@ export class Reconciler {
     if (this.stopped || !this.desired) return;
     const slash = key.indexOf('/');
     const [namespace, name] = [key.slice(0, slash), key.slice(slash + 1)];
-    const found = await listPods(this.options.docker, this.options.node, [`${labels.podName}=${name}`, `${labels.podNamespace}=${namespace}`]);
+    const found = await listPods(this.options.docker, this.options.node, [`${labels.podName}=${name}`, `${labels.podNamespace}=${namespace}`], this.reportedDead);
     const want = this.desired.get(key);
     for (const pod of found.values()) {
       if (pod.uid === want?.uid) continue;
@@ -205,7 +213,7 @@ export class Reconciler {
   }
 
   private async relistPod(pod: StaticPod): Promise<RuntimePod | undefined> {
-    return (await listPods(this.options.docker, this.options.node, [`${labels.podUid}=${pod.uid}`])).get(pod.uid);
+    return (await listPods(this.options.docker, this.options.node, [`${labels.podUid}=${pod.uid}`], this.reportedDead)).get(pod.uid);
   }
 
   private async syncPod(pod: StaticPod, existing: RuntimePod | undefined): Promise<void> {
@@ -329,10 +337,10 @@ export class Reconciler {
           backoff: { step: start.step, ...this.backoff },
           ...(notes ? { statusFile: notes.path } : {}),
         });
-        await this.slots.run(() => createAndStart(docker, options));
         // Keep the last exited container for `logs --previous`; older ones go.
         const older = (current?.containers ?? []).filter((c) => c.name === container.name && c.id !== previous?.id && !c.running);
         await Promise.all(older.map((c) => removeContainer(docker, c)));
+        await this.slots.run(() => createAndStart(docker, options));
       }
       const fields = { pod: pod.key, uid: pod.uid, container: container.name, ...(start.init ? { init: true } : {}), source: pod.source };
       if (start.previous) log('info', 'container restarted', { ...fields, restartCount: start.previous.restartCount + 1, lastExitCode: start.previous.exitCode });

@@ -43,9 +43,11 @@ function exitCodeOf(status: string): number | undefined {
 /**
  * Every container of `node` (or of all nodes), grouped by pod UID; `filters` narrows by more labels.
  * The newest stopped container of each name is inspected for its exit code and times (the back-off and
- * the status need them); older ones only keep their logs.
+ * the status need them); older ones only keep their logs. The engine's list lags behind its events (a
+ * container it just reported dead is still listed as running for a moment): `reportedDead` names
+ * containers to inspect whatever the list says.
  */
-export async function listPods(docker: Docker, node?: string, filters: string[] = []): Promise<Map<string, RuntimePod>> {
+export async function listPods(docker: Docker, node?: string, filters: string[] = [], reportedDead: ReadonlySet<string> = new Set()): Promise<Map<string, RuntimePod>> {
   const filter = node ? `${labels.node}=${node}` : labels.node;
   const list = await docker.listContainers({ all: true, filters: { label: [filter, ...filters] } });
   const pods = new Map<string, RuntimePod>();
@@ -75,12 +77,17 @@ export async function listPods(docker: Docker, node?: string, filters: string[] 
   for (const pod of pods.values()) {
     const newest = new Map<string, RuntimeContainer>();
     for (const c of pod.containers) if ((newest.get(c.name)?.attempt ?? -1) < c.attempt) newest.set(c.name, c);
-    for (const c of newest.values()) if (!c.running && c.state !== 'created') stopped.push(c);
+    for (const c of newest.values()) if ((!c.running && c.state !== 'created') || reportedDead.has(c.id)) stopped.push(c);
   }
   await Promise.all(
     stopped.map(async (c) => {
       const state = await docker.getContainer(c.id).inspect().then((i) => i.State, () => undefined);
       if (!state) return;
+      if (c.running && !state.Running) {
+        c.running = false;
+        c.state = state.Status;
+      }
+      if (c.running) return;
       const time = (value: string) => (value && !value.startsWith('0001-') ? Date.parse(value) : undefined);
       c.exitCode = state.ExitCode;
       c.oomKilled = state.OOMKilled;
