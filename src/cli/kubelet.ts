@@ -8,9 +8,10 @@ export function kubeletCommand(): Command {
     .option('--pod-manifest-path <path>', 'the folder (or single file) of static pod manifests; overrides staticPodPath')
     .option('--hostname-override <name>', "this node's name (default: the hostname); pods are named <name>-<node>")
     .option('--rootfs <dir>', 'treat DIR as the root of the host filesystem (manifests, hostPath volumes)')
+    .option('--root-dir <dir>', "the reconciler's state folder: emptyDir volumes and its status file (under --rootfs)", '/var/lib/kubelet')
     .option('--container-runtime-endpoint <endpoint>', 'the Docker engine, unix:///path/docker.sock (default: DOCKER_HOST, else /var/run/docker.sock)')
     .option('--pod-infra-container-image <image>', 'the sandbox image for pods that are not hostNetwork', 'registry.k8s.io/pause:3.10.1')
-    .action(async (options: { config?: string; podManifestPath?: string; hostnameOverride?: string; rootfs?: string; containerRuntimeEndpoint?: string; podInfraContainerImage?: string }) => {
+    .action(async (options: { config?: string; podManifestPath?: string; hostnameOverride?: string; rootfs?: string; containerRuntimeEndpoint?: string; podInfraContainerImage?: string; rootDir?: string }) => {
       const { startDaemon } = await import('../reconciler/daemon.js');
       const { lineLogger } = await import('../util/log.js');
       const log = lineLogger();

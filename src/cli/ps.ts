@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { UsageError } from '../util/errors.js';
 import { withExamples } from './help.js';
 import { outputOption } from './output-format.js';
 
@@ -7,28 +8,21 @@ export function psCommand(): Command {
     .description('list the static pods on the Docker engine (works without the reconciler running)')
     .option('--node-name <name>', 'only the pods of this node (default: every kubeboot node on the engine)')
     .option('--container-runtime-endpoint <endpoint>', 'the Docker engine, unix:///path/docker.sock (default: DOCKER_HOST)')
+    .option('--rootfs <dir>', 'the root the reconciler ran in (to find its state folder)')
+    .option('--root-dir <dir>', "the reconciler's state folder, for pods that have no container yet (e.g. an image that cannot be pulled)", '/var/lib/kubelet')
     .addOption(outputOption(['text', 'wide', 'json'], 'text'))
-    .action(async (options: { nodeName?: string; containerRuntimeEndpoint?: string; output: string }) => {
+    .action(async (options: { nodeName?: string; containerRuntimeEndpoint?: string; rootfs?: string; rootDir: string; output: string }) => {
       const { dockerClient } = await import('../reconciler/daemon.js');
-      const { listPods } = await import('../runtime/docker-pods.js');
-      const { labels } = await import('../runtime/labels.js');
-      const { age, podRow } = await import('../runtime/pod-status.js');
-      const { readStatusNotes } = await import('../runtime/status-notes.js');
-      const docker = dockerClient(options.containerRuntimeEndpoint);
-      const pods = [...(await listPods(docker, options.nodeName?.toLowerCase())).values()];
-      // Probe results and image-pull waits come from the reconciler's status file, named in the labels.
-      const notesFiles = new Map<string, Awaited<ReturnType<typeof readStatusNotes>>>();
-      for (const pod of pods) {
-        const path = pod.containers.find((c) => c.labels[labels.statusFile])?.labels[labels.statusFile];
-        if (path && !notesFiles.has(path)) notesFiles.set(path, await readStatusNotes(path));
-      }
+      const { listPodRows } = await import('../runtime/pod-list.js');
+      const { age } = await import('../runtime/pod-status.js');
+      const { onHost } = await import('../util/rootfs.js');
+      if (!options.rootDir.startsWith('/')) throw new UsageError(`--root-dir: got ${JSON.stringify(options.rootDir)}, expected an absolute path`);
       const now = Date.now();
-      const rows = pods
-        .map((pod) => {
-          const path = pod.containers.find((c) => c.labels[labels.statusFile])?.labels[labels.statusFile];
-          return podRow(pod, path ? notesFiles.get(path) : undefined, now);
-        })
-        .sort((a, b) => `${a.namespace}/${a.name}`.localeCompare(`${b.namespace}/${b.name}`));
+      const rows = await listPodRows(dockerClient(options.containerRuntimeEndpoint), {
+        ...(options.nodeName ? { node: options.nodeName.toLowerCase() } : {}),
+        rootDir: onHost(options.rootfs, options.rootDir),
+        now,
+      });
       if (options.output === 'json') {
         const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());
         const pods = rows.map((r) => ({

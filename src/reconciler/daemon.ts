@@ -24,10 +24,13 @@ export interface DaemonOptions {
   rootfs?: string;
   containerRuntimeEndpoint?: string;
   podInfraContainerImage?: string;
+  /** The kubelet's --root-dir (default /var/lib/kubelet), under --rootfs. */
+  rootDir?: string;
   log: Logger;
 }
 
 export const DEFAULT_SANDBOX_IMAGE = 'registry.k8s.io/pause:3.10.1';
+export const DEFAULT_ROOT_DIR = '/var/lib/kubelet';
 /** How often the engine's containers are listed again, whatever the events said (the kubelet's PLEG relists every second; events make that unneeded). */
 const ENGINE_RELIST_MS = 10_000;
 
@@ -113,11 +116,15 @@ export async function startDaemon(options: DaemonOptions): Promise<{ stop: () =>
     });
   }
   const hostIP = (await detectHost()).defaultAddress ?? '127.0.0.1';
-  const notes = new StatusNotesWriter(statusNotesPath(options.rootfs, node), node, (err) => options.log('warn', 'cannot write the status file', { error: err.message }));
+  const rootDir = options.rootDir ?? DEFAULT_ROOT_DIR;
+  if (!rootDir.startsWith('/')) throw new KubebootError(`--root-dir: got ${JSON.stringify(rootDir)}, expected an absolute path`);
+  const rootDirOnHost = onHost(options.rootfs, rootDir);
+  const notes = new StatusNotesWriter(statusNotesPath(rootDirOnHost, node), node, (err) => options.log('warn', 'cannot write the status file', { error: err.message }));
   const reconciler = new Reconciler({
     docker,
     node,
     ...(options.rootfs ? { rootfs: options.rootfs } : {}),
+    rootDir: rootDirOnHost,
     hostIP,
     sandboxImage: options.podInfraContainerImage ?? DEFAULT_SANDBOX_IMAGE,
     log: options.log,

@@ -1,7 +1,8 @@
 import type Docker from 'dockerode';
 import type { Container } from 'kubernetes-types/core/v1.js';
-import { DEFAULT_CRASH_BACKOFF, PullBackoff, type BackoffSettings } from '../runtime/backoff.js';
-import { containerCreateOptions, sandboxCreateOptions } from '../runtime/container-spec.js';
+import { DEFAULT_CRASH_BACKOFF, RetryBackoff, type BackoffSettings } from '../runtime/backoff.js';
+import { rm } from 'node:fs/promises';
+import { containerCreateOptions, podDir, sandboxCreateOptions } from '../runtime/container-spec.js';
 import { createAndStart, ensureImage, listPods, removeContainer, stopContainer, stopPod, type RuntimeContainer, type RuntimePod } from '../runtime/docker-pods.js';
 import { labels, SANDBOX_CONTAINER } from '../runtime/labels.js';
 import { planPod, type ContainerStart } from '../runtime/pod-plan.js';
@@ -14,6 +15,8 @@ export interface ReconcilerOptions {
   docker: Docker;
   node: string;
   rootfs?: string;
+  /** The state folder on this machine (emptyDirs, the status file): the kubelet's --root-dir, resolved under --rootfs. */
+  rootDir: string;
   hostIP: string;
   sandboxImage: string;
   log: Logger;
@@ -65,7 +68,8 @@ export class Reconciler {
   /** Containers the event stream reported dead: inspected rather than trusted to the engine's lagging list. */
   private readonly reportedDead = new Set<string>();
   private readonly slots: Slots;
-  private readonly pulls = new PullBackoff();
+  private readonly pulls = new RetryBackoff();
+  private readonly sandboxFailures = new RetryBackoff();
   readonly probes: ProbeManager;
   private engineDown = false;
   private stopped = false;
@@ -92,6 +96,7 @@ export class Reconciler {
   /** Sets the desired pods and syncs every pod; resolves when that work is done. */
   update(desired: Map<string, StaticPod>): Promise<void> {
     this.desired = desired;
+    this.options.notes?.setPods(desired.values());
     return this.syncAll();
   }
 
@@ -193,8 +198,10 @@ export class Reconciler {
       // A changed pod is a new UID: the old one is fully stopped first, so host ports never clash.
       this.probes.forgetPod(pod.uid);
       this.pulls.forget(`${pod.uid}/`);
+      this.sandboxFailures.forget(pod.uid);
       try {
         await stopPod(this.options.docker, pod, { podIP: this.options.hostIP, onHook: (c, r) => this.hookResult(key, c, r) });
+        await rm(podDir(this.options.rootDir, pod.uid), { recursive: true, force: true });
         this.options.log('info', 'pod stopped', { pod: key, uid: pod.uid, reason: want ? 'replaced by a changed manifest' : 'manifest removed' });
       } catch (err) {
         this.options.log('error', 'pod could not be stopped', { pod: key, uid: pod.uid, error: (err as Error).message });
@@ -274,23 +281,35 @@ export class Reconciler {
     let sandbox = containers.find((c) => c.name === SANDBOX_CONTAINER && c.running);
     let recreated = false;
     if (!sandbox) {
+      const retry = this.sandboxFailures.waiting(pod.uid);
+      if (retry) {
+        this.wakeAt(pod.key, retry.notBefore);
+        return undefined;
+      }
       const previous = containers.filter((c) => c.name === SANDBOX_CONTAINER);
       if (previous.length > 0) {
         log('info', 'pod sandbox changed, it will be killed and re-created', { pod: pod.key });
         await Promise.all(containers.filter((c) => c.name !== SANDBOX_CONTAINER && c.running).map((c) => stopContainer(docker, c, { podIP: hostIP })));
         await Promise.all(previous.map((c) => removeContainer(docker, c)));
       }
+      const attempt = Math.max(-1, ...previous.map((c) => c.attempt)) + 1;
+      const options = sandboxCreateOptions(pod, this.options.node, this.options.sandboxImage, attempt, this.options.notes?.path);
       try {
         await ensureImage(docker, this.options.sandboxImage, 'IfNotPresent');
-        const attempt = Math.max(-1, ...previous.map((c) => c.attempt)) + 1;
-        const created = await this.slots.run(() => createAndStart(docker, sandboxCreateOptions(pod, this.options.node, this.options.sandboxImage, attempt, this.options.notes?.path)));
+        const created = await this.slots.run(() => createAndStart(docker, options));
         sandbox = { id: created.id } as RuntimeContainer;
         recreated = true;
+        this.sandboxFailures.succeeded(pod.uid);
       } catch (err) {
-        log('error', 'pod sandbox could not be started', { pod: pod.key, error: (err as Error).message });
-        this.wakeAt(pod.key, Date.now() + this.backoff.initialMs);
+        const message = (err as Error).message;
+        // A sandbox that was created but could not start is removed now: the next try makes a new one.
+        await docker.getContainer(options.name!).remove({ force: true }).catch(() => undefined);
+        this.sandboxFailures.failed(pod.uid, message);
+        this.sayOnce(`${pod.key}|sandbox`, message, () => log('error', 'pod sandbox could not be started', { pod: pod.key, error: message }));
+        this.wakeAt(pod.key, this.sandboxFailures.waiting(pod.uid)?.notBefore ?? Date.now() + this.backoff.initialMs);
         return undefined;
       }
+      this.said.delete(`${pod.key}|sandbox`);
     }
     const networks = (await docker.getContainer(sandbox.id).inspect()).NetworkSettings.Networks;
     return { address: Object.values(networks).find((n) => n.IPAddress)?.IPAddress || hostIP, recreated };
@@ -329,6 +348,7 @@ export class Reconciler {
         const options = await containerCreateOptions(pod, container, {
           node: this.options.node,
           ...(this.options.rootfs ? { rootfs: this.options.rootfs } : {}),
+          rootDir: this.options.rootDir,
           hostIP: this.options.hostIP,
           podIP,
           ...(sandboxId && pod.pod.spec?.hostNetwork !== true ? { sandboxId } : {}),

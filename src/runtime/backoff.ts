@@ -55,8 +55,11 @@ export function restartDecision(label: BackoffLabel, startedAt: number, finished
   return { notBefore: finishedAt + delayMs, nextStep: step + 1, delayMs };
 }
 
-/** An image pull back-off in memory (the kubelet's: 10 s doubling to 300 s); keyed by pod UID and container. */
-export class PullBackoff {
+/**
+ * A retry back-off in memory for what leaves no container behind to carry a label — image pulls
+ * (the kubelet's: 10 s doubling to 300 s), sandboxes that cannot be made — keyed by pod UID and name.
+ */
+export class RetryBackoff {
   private readonly entries = new Map<string, { failures: number; notBefore: number; message: string }>();
 
   constructor(private readonly settings: BackoffSettings = DEFAULT_CRASH_BACKOFF) {}

@@ -12,6 +12,8 @@ import { containerName, labels, SANDBOX_CONTAINER } from './labels.js';
 export interface PodContext {
   node: string;
   rootfs?: string;
+  /** The reconciler's state folder on this machine (the kubelet's --root-dir, under --rootfs). */
+  rootDir: string;
   /** The address of this node, for status.hostIP. */
   hostIP: string;
   /** The pod's address: the node's for hostNetwork pods, else the sandbox's. */
@@ -25,9 +27,14 @@ export interface PodContext {
   statusFile?: string;
 }
 
-/** Where a pod's emptyDir volumes live, as the kubelet lays them out. */
-export function emptyDirPath(context: Pick<PodContext, 'rootfs'>, uid: string, volume: string): string {
-  return onHost(context.rootfs, `/var/lib/kubelet/pods/${uid}/volumes/kubernetes.io~empty-dir/${volume}`);
+/** A pod's folder under the root dir, as the kubelet lays it out; removed with the pod. */
+export function podDir(rootDir: string, uid: string): string {
+  return join(rootDir, 'pods', uid);
+}
+
+/** Where a pod's emptyDir volumes live. */
+export function emptyDirPath(rootDir: string, uid: string, volume: string): string {
+  return join(podDir(rootDir, uid), 'volumes', 'kubernetes.io~empty-dir', volume);
 }
 
 /** The labels every container of a pod carries. */
@@ -100,7 +107,7 @@ async function mountsFor(staticPod: StaticPod, container: Container, context: Po
       if (volume.emptyDir.medium === 'Memory') {
         tmpfs[mount.mountPath] = `${mode}${volume.emptyDir.sizeLimit ? `,size=${Math.floor(parseQuantity(volume.emptyDir.sizeLimit) ?? 0)}` : ''}`;
       } else {
-        const source = emptyDirPath(context, staticPod.uid, volume.name);
+        const source = emptyDirPath(context.rootDir, staticPod.uid, volume.name);
         const path = mount.subPath ? join(source, mount.subPath) : source;
         await mkdir(path, { recursive: true, mode: 0o777 });
         binds.push(`${path}:${mount.mountPath}:${mode}`);

@@ -77,7 +77,7 @@ function viewOf(pod: Pod, runtimePod: RuntimePod, spec: Container, init: boolean
  * engine and, when the reconciler has written them, its probe results and image-pull waits.
  */
 export function podRow(runtimePod: RuntimePod, notes?: StatusNotes, now = Date.now()): PodRow {
-  const pod = runtimePod.containers.map(podOfContainer).find((p) => p !== undefined) ?? ({} as Pod);
+  const pod = runtimePod.containers.map(podOfContainer).find((p) => p !== undefined) ?? notes?.pods?.[runtimePod.uid]?.pod ?? ({} as Pod);
   const apps = runtimePod.containers.filter((c) => c.name !== SANDBOX_CONTAINER);
   const latest = latestByName(apps);
   const specs = pod.spec?.containers ?? [...latest.values()].map((c) => ({ name: c.name, image: c.image }));
@@ -120,8 +120,8 @@ export function podRow(runtimePod: RuntimePod, notes?: StatusNotes, now = Date.n
     restarts: all.reduce((sum, v) => sum + v.restartCount, 0),
     ...(restarted.length > 0 ? { lastRestart: Math.max(...restarted) } : {}),
     ...(waits.length > 0 ? { nextTry: Math.min(...waits) } : {}),
-    ageMs: now - Math.min(...runtimePod.containers.map((c) => c.created)),
-    node: runtimePod.containers[0]?.labels[labels.node] ?? '',
+    ageMs: runtimePod.containers.length > 0 ? now - Math.min(...runtimePod.containers.map((c) => c.created)) : now - Date.parse(pod.metadata?.annotations?.['kubernetes.io/config.seen'] ?? new Date(now).toISOString()),
+    node: runtimePod.containers[0]?.labels[labels.node] ?? notes?.node ?? '',
     source: runtimePod.source,
     containers: all,
   };

@@ -1,5 +1,6 @@
-import { readFile } from 'node:fs/promises';
-import { onHost } from '../util/rootfs.js';
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Pod } from 'kubernetes-types/core/v1.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 
 /**
@@ -15,11 +16,19 @@ export interface StatusNotes {
   containers: Record<string, { ready: boolean; started: boolean }>;
   /** By `<podUID>/<container>`. */
   waiting: Record<string, { reason: string; message: string; notBefore?: string }>;
+  /** The desired pods by UID, so that a pod with no container yet (its image cannot be pulled) is listed too. */
+  pods?: Record<string, { source: string; pod: Pod }>;
 }
 
-/** Where a node's reconciler keeps its notes: the kubelet's own folder (`kubeboot reset` removes it). */
-export function statusNotesPath(rootfs: string | undefined, node: string): string {
-  return onHost(rootfs, `/var/lib/kubelet/kubeboot/status-${node}.json`);
+/** Where a node's reconciler keeps its notes: in its root dir (the kubelet's /var/lib/kubelet). */
+export function statusNotesPath(rootDir: string, node: string): string {
+  return join(rootDir, 'kubeboot', `status-${node}.json`);
+}
+
+/** Every status file in a root dir (one per node that ran there). */
+export async function statusNotesIn(rootDir: string): Promise<string[]> {
+  const names = await readdir(join(rootDir, 'kubeboot')).catch(() => [] as string[]);
+  return names.filter((n) => /^status-.+\.json$/.test(n)).map((n) => join(rootDir, 'kubeboot', n));
 }
 
 export async function readStatusNotes(path: string): Promise<StatusNotes | undefined> {
@@ -60,6 +69,14 @@ export class StatusNotesWriter {
     if (next === undefined) delete this.notes.waiting[key];
     else this.notes.waiting[key] = next;
     this.changed();
+  }
+
+  /** The desired pods, as the source last said. */
+  setPods(pods: Iterable<{ uid: string; source: string; pod: Pod }>): void {
+    const next = Object.fromEntries([...pods].map((p) => [p.uid, { source: p.source, pod: p.pod }]));
+    const same = JSON.stringify(Object.keys(next).sort()) === JSON.stringify(Object.keys(this.notes.pods ?? {}).sort());
+    this.notes.pods = next;
+    if (!same) this.changed();
   }
 
   /** Drops the notes of pods and containers that no longer exist. */

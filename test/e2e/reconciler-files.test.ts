@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
-import { mkdir, rename, rm, symlink, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, rename, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type Docker from 'dockerode';
 import { listPods, type RuntimePod } from '../../src/runtime/docker-pods.js';
 import { engine, eventually, images, newTestRun, removeNodeContainers } from '../support/docker.js';
-import { KubeletProcess } from '../support/kubelet-process.js';
+import { KubeletProcess, testRootDir } from '../support/kubelet-process.js';
 import { tempDir } from '../support/temp.js';
 
 const run = newTestRun();
@@ -196,7 +196,11 @@ spec:
     const out = await eventually('vol wrote its files', async () => readFile(join(hostDir, 'out.txt'), 'utf8').catch(() => undefined), 15_000, 100);
     assert.equal(out.trim(), `hello world ${node}`);
     assert.equal(await readFile(join(hostDir, 'copy.txt'), 'utf8'), 'from the host');
+    const uid = [...(await pods()).values()].find((p) => p.name === `vol-${node}`)!.uid;
+    const scratch = join(testRootDir(), 'pods', uid, 'volumes', 'kubernetes.io~empty-dir', 'scratch', 'copy');
+    assert.equal(await readFile(scratch, 'utf8'), 'from the host', 'the emptyDir lives under the root dir');
     await rm(join(folder, 'vol.yaml'));
+    await eventually('the pod folder is removed with the pod', async () => ((await stat(join(testRootDir(), 'pods', uid)).catch(() => undefined)) ? undefined : true), 15_000, 100);
   });
 
   test('a pod that is not hostNetwork: containers share localhost through the sandbox, hostPort is published', async () => {

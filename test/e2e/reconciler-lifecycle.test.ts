@@ -6,7 +6,7 @@ import type Docker from 'dockerode';
 import { listPods, type RuntimeContainer, type RuntimePod } from '../../src/runtime/docker-pods.js';
 import { kubeboot } from '../support/cli.js';
 import { engine, eventually, images, newTestRun, removeNodeContainers } from '../support/docker.js';
-import { KubeletProcess } from '../support/kubelet-process.js';
+import { KubeletProcess, testRootDir } from '../support/kubelet-process.js';
 import { tempDir } from '../support/temp.js';
 
 // Short back-off periods (initial 2 s, max 4 s: a reset after 8 s of running) so the sequence fits a test.
@@ -30,7 +30,7 @@ interface PsRow {
 }
 
 async function ps(): Promise<PsRow[]> {
-  const result = await kubeboot(['ps', '--node-name', node, '-o', 'json']);
+  const result = await kubeboot(['ps', '--node-name', node, '--root-dir', testRootDir(), '-o', 'json']);
   assert.equal(result.exitCode, 0, result.stderr);
   return (JSON.parse(result.stdout) as { pods: PsRow[] }).pods;
 }
@@ -192,6 +192,26 @@ describe('restarts and crash-loop back-off', { concurrency: false }, () => {
     await new Promise((resolve) => setTimeout(resolve, 2500)); // past a relist
     assert.deepEqual((await pod('once'))!.containers.map((c) => [c.attempt, c.state]), [[0, 'exited']]);
     await rm(join(folder, 'once.yaml'));
+  });
+});
+
+describe('image pulls', () => {
+  test('an image that cannot be pulled shows ErrImagePull or ImagePullBackOff; the other pods are unaffected', async () => {
+    await writeFile(join(folder, 'nopull.yaml'), manifest('nopull', `  containers:
+  - {name: main, image: kubeboot.invalid/none:1.0, command: [sleep, '3600']}
+`));
+    await writeFile(join(folder, 'fine.yaml'), manifest('fine', `  containers:
+  - {name: main, image: ${images.busybox}, command: [sleep, '3600']}
+`));
+    await withLog(eventually('fine running', () => runningAttempt('fine', 'main', 0), 15_000, 100));
+    const row = await withLog(eventually('a pull error in ps', async () => {
+      const r = (await ps()).find((p) => p.name === `nopull-${node}`);
+      return r && /^(ErrImagePull|ImagePullBackOff)$/.test(r.status) ? r : undefined;
+    }, 20_000, 200).catch(async (err: Error) => Promise.reject(new Error(`${err.message}\nps: ${JSON.stringify(await ps())}`))));
+    assert.equal(row.ready, '0/1');
+    assert.match(kubelet.log(), /image pull failed.*image=kubeboot\.invalid\/none:1\.0/);
+    await rm(join(folder, 'nopull.yaml'));
+    await rm(join(folder, 'fine.yaml'));
   });
 });
 

@@ -1,16 +1,32 @@
 import { fileURLToPath } from 'node:url';
 import { execa, type Options, type ResultPromise } from 'execa';
 import { images } from './docker.js';
+import { tempDirSync } from './temp.js';
 
 const entry = fileURLToPath(new URL('./kubeboot-from-source.ts', import.meta.url));
 
-/** `kubeboot kubelet` as a child process (with the local pause image), its log lines collected. */
+let sharedRootDir: string | undefined;
+
+/**
+ * The --root-dir the test reconcilers of one test file share (emptyDirs, status files), so that
+ * nothing is written to the real /var/lib/kubelet; pass it to `kubeboot ps --root-dir`.
+ */
+export function testRootDir(): string {
+  sharedRootDir ??= tempDirSync();
+  return sharedRootDir;
+}
+
+/**
+ * `kubeboot kubelet` as a child process (with the local pause image and, unless --rootfs or --root-dir
+ * is given, the test root dir), its log lines collected.
+ */
 export class KubeletProcess {
   readonly lines: string[] = [];
   private readonly child: ResultPromise;
 
   constructor(args: string[], options: Pick<Options, 'env' | 'extendEnv'> = {}) {
-    this.child = execa('node', ['--import', 'tsx', entry, 'kubelet', '--pod-infra-container-image', images.pause, ...args], { ...options, reject: false, stdin: 'ignore', all: true, buffer: false });
+    const rootDir = args.includes('--rootfs') || args.includes('--root-dir') ? [] : ['--root-dir', testRootDir()];
+    this.child = execa('node', ['--import', 'tsx', entry, 'kubelet', '--pod-infra-container-image', images.pause, ...rootDir, ...args], { ...options, reject: false, stdin: 'ignore', all: true, buffer: false });
     this.child.all?.on('data', (chunk: Buffer) => this.lines.push(...chunk.toString().split('\n').filter(Boolean)));
   }
 

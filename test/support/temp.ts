@@ -1,3 +1,4 @@
+import { mkdtempSync } from 'node:fs';
 import { mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -21,4 +22,11 @@ export async function tempDir(files: Record<string, string | Uint8Array> = {}): 
 
 export function fixture(...parts: string[]): string {
   return new URL(`../fixtures/${parts.join('/')}`, import.meta.url).pathname;
+}
+
+/** An empty temp folder made at once (for constructors), removed when the test file ends. */
+export function tempDirSync(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'kubeboot-test-'));
+  created.push(dir);
+  return dir;
 }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { PodSpec } from 'kubernetes-types/core/v1.js';
-import { decodeBackoff, encodeBackoff, PullBackoff, restartDecision } from '../../../src/runtime/backoff.js';
+import { decodeBackoff, encodeBackoff, RetryBackoff, restartDecision } from '../../../src/runtime/backoff.js';
 import type { RuntimeContainer, RuntimePod } from '../../../src/runtime/docker-pods.js';
 import { labels } from '../../../src/runtime/labels.js';
 import { planPod } from '../../../src/runtime/pod-plan.js';
@@ -63,7 +63,7 @@ describe('crash-loop back-off', () => {
   });
 
   test('image pulls back off per key and forget a pod', () => {
-    const pulls = new PullBackoff({ initialMs: 10, maxMs: 40 });
+    const pulls = new RetryBackoff({ initialMs: 10, maxMs: 40 });
     pulls.failed('uid/a', 'no registry', 0);
     assert.equal(pulls.waiting('uid/a', 5)?.message, 'no registry');
     assert.equal(pulls.waiting('uid/a', 10), undefined);
