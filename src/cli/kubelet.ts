@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { UsageError } from '../util/errors.js';
 import { withExamples } from './help.js';
 
 export function kubeletCommand(): Command {
@@ -10,12 +11,19 @@ export function kubeletCommand(): Command {
     .option('--rootfs <dir>', 'treat DIR as the root of the host filesystem (manifests, hostPath volumes)')
     .option('--root-dir <dir>', "the reconciler's state folder: emptyDir volumes and its status file (under --rootfs)", '/var/lib/kubelet')
     .option('--container-runtime-endpoint <endpoint>', 'the Docker engine, unix:///path/docker.sock (default: DOCKER_HOST, else /var/run/docker.sock)')
+    .option('--manifest-url <url>', 'also run the pods a URL serves (a Pod or a PodList), polled every --http-check-frequency')
+    .option('--manifest-url-header <name:value>', 'a header for the --manifest-url request (repeatable)', (value: string, previous: string[] = []) => [...previous, value])
+    .option('--http-check-frequency <duration>', 'how often the URL is read (default 20s, or httpCheckFrequency)')
+    .option('--healthz-port <port>', 'the port of /healthz and /pods (default 10248, or healthzPort; 0 turns them off)')
+    .option('--healthz-bind-address <ip>', 'the address of /healthz and /pods (default 127.0.0.1, or healthzBindAddress)')
     .option('--pod-infra-container-image <image>', 'the sandbox image for pods that are not hostNetwork', 'registry.k8s.io/pause:3.10.1')
-    .action(async (options: { config?: string; podManifestPath?: string; hostnameOverride?: string; rootfs?: string; containerRuntimeEndpoint?: string; podInfraContainerImage?: string; rootDir?: string }) => {
+    .action(async (options: { config?: string; podManifestPath?: string; hostnameOverride?: string; rootfs?: string; containerRuntimeEndpoint?: string; podInfraContainerImage?: string; rootDir?: string; manifestUrl?: string; manifestUrlHeader?: string[]; httpCheckFrequency?: string; healthzPort?: string; healthzBindAddress?: string }) => {
       const { startDaemon } = await import('../reconciler/daemon.js');
       const { lineLogger } = await import('../util/log.js');
       const log = lineLogger();
-      const daemon = await startDaemon({ ...options, log });
+      const { healthzPort, ...rest } = options;
+      if (healthzPort !== undefined && !/^\d+$/.test(healthzPort)) throw new UsageError(`--healthz-port: got ${JSON.stringify(healthzPort)}, expected a port number (0 turns /healthz off)`);
+      const daemon = await startDaemon({ ...rest, ...(healthzPort !== undefined ? { healthzPort: Number(healthzPort) } : {}), log });
       await new Promise<void>((resolve) => {
         const stop = (signal: string) => {
           log('info', 'stopping; the pods keep running', { signal });
@@ -28,5 +36,7 @@ export function kubeletCommand(): Command {
   return withExamples(command, [
     ['kubeboot kubelet --pod-manifest-path /etc/kubernetes/manifests --hostname-override n1', 'run the pods of a folder as node n1'],
     ['kubeboot kubelet --config /var/lib/kubelet/config.yaml --rootfs /tmp/node1', 'the KubeletConfiguration init wrote, in a throw-away root'],
+    ['kubeboot kubelet --manifest-url https://10.0.0.1/pods.yaml --manifest-url-header "Authorization:Bearer x"', 'pods served over HTTP(S)'],
+    ['curl 127.0.0.1:10248/healthz; curl 127.0.0.1:10248/pods', 'is it alive; the static pods with their status'],
   ]);
 }

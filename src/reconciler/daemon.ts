@@ -4,7 +4,8 @@ import Docker from 'dockerode';
 import { parse } from 'yaml';
 import { detectHost } from '../config/host.js';
 import { parseGoDuration } from '../util/duration.js';
-import { KubebootError } from '../util/errors.js';
+import { KubebootError, UsageError } from '../util/errors.js';
+import { isRecord } from '../util/records.js';
 import type { Logger } from '../util/log.js';
 import { onHost } from '../util/rootfs.js';
 import { DEFAULT_CRASH_BACKOFF, type BackoffSettings } from '../runtime/backoff.js';
@@ -13,6 +14,8 @@ import { watchEngineEvents } from '../runtime/engine-events.js';
 import { labels } from '../runtime/labels.js';
 import { statusNotesPath, StatusNotesWriter } from '../runtime/status-notes.js';
 import { FileSource } from './file-source.js';
+import { HttpSource } from './http-source.js';
+import { startLocalServer } from './local-server.js';
 import type { StaticPod } from './static-pod.js';
 import { Reconciler } from './reconciler.js';
 
@@ -26,11 +29,19 @@ export interface DaemonOptions {
   podInfraContainerImage?: string;
   /** The kubelet's --root-dir (default /var/lib/kubelet), under --rootfs. */
   rootDir?: string;
+  /** The kubelet's --manifest-url, --manifest-url-header (`Name:value`), --http-check-frequency. */
+  manifestUrl?: string;
+  manifestUrlHeader?: string[];
+  httpCheckFrequency?: string;
+  /** Override the KubeletConfiguration's healthzPort / healthzBindAddress (the kubelet's flags). */
+  healthzPort?: number;
+  healthzBindAddress?: string;
   log: Logger;
 }
 
 export const DEFAULT_SANDBOX_IMAGE = 'registry.k8s.io/pause:3.10.1';
 export const DEFAULT_ROOT_DIR = '/var/lib/kubelet';
+export const DEFAULT_HEALTHZ_PORT = 10248;
 /** How often the engine's containers are listed again, whatever the events said (the kubelet's PLEG relists every second; events make that unneeded). */
 const ENGINE_RELIST_MS = 10_000;
 
@@ -97,15 +108,43 @@ async function runningStaticPods(docker: Docker, node: string): Promise<StaticPo
  * `kubeboot kubelet`: watches the manifest folder and keeps this node's static pods running. Returns
  * a stop function; stopping leaves the pods running, as the kubelet does.
  */
-export async function startDaemon(options: DaemonOptions): Promise<{ stop: () => Promise<void>; reconciler: Reconciler; node: string }> {
+/** The URL source's headers: the KubeletConfiguration's staticPodURLHeader, plus `Name:value` flags. */
+function urlHeaders(config: Record<string, unknown>, flags: string[], file: string | undefined): Record<string, string[]> {
+  const headers: Record<string, string[]> = {};
+  const fromConfig = config.staticPodURLHeader;
+  if (fromConfig !== undefined) {
+    if (!isRecord(fromConfig) || !Object.values(fromConfig).every((v) => Array.isArray(v) && v.every((x) => typeof x === 'string'))) {
+      throw new KubebootError(`${file}: staticPodURLHeader: expected a map of header names to lists of values, e.g. {Authorization: ["Bearer x"]}`);
+    }
+    for (const [name, values] of Object.entries(fromConfig)) headers[name] = [...(values as string[])];
+  }
+  for (const flag of flags) {
+    const colon = flag.indexOf(':');
+    if (colon <= 0) throw new UsageError(`--manifest-url-header: got ${JSON.stringify(flag)}, expected Name:value`);
+    (headers[flag.slice(0, colon).trim()] ??= []).push(flag.slice(colon + 1).trim());
+  }
+  return headers;
+}
+
+/**
+ * `kubeboot kubelet`: watches the manifest folder (and URL) and keeps this node's static pods running.
+ * Returns a stop function; stopping leaves the pods running, as the kubelet does.
+ */
+export async function startDaemon(options: DaemonOptions): Promise<{ stop: () => Promise<void>; reconciler: Reconciler; node: string; healthzPort?: number }> {
   const config = await kubeletConfiguration(options.config);
   const manifestPath = options.podManifestPath ?? (typeof config.staticPodPath === 'string' ? config.staticPodPath : undefined);
-  if (!manifestPath) {
-    throw new KubebootError('no manifest folder: give --pod-manifest-path, or --config with a KubeletConfiguration that sets staticPodPath');
+  const manifestUrl = options.manifestUrl ?? (typeof config.staticPodURL === 'string' && config.staticPodURL !== '' ? config.staticPodURL : undefined);
+  if (!manifestPath && !manifestUrl) {
+    throw new KubebootError('no static pod source: give --pod-manifest-path or --manifest-url, or --config with a KubeletConfiguration that sets staticPodPath or staticPodURL');
   }
-  if (!manifestPath.startsWith('/')) throw new KubebootError(`the manifest path must be absolute, got ${JSON.stringify(manifestPath)}`);
+  if (manifestPath && !manifestPath.startsWith('/')) throw new KubebootError(`the manifest path must be absolute, got ${JSON.stringify(manifestPath)}`);
+  if (manifestUrl && !/^https?:\/\//.test(manifestUrl)) throw new UsageError(`--manifest-url: got ${JSON.stringify(manifestUrl)}, expected an http:// or https:// URL`);
   const relistMs = durationField(config, 'fileCheckFrequency', options.config, 20_000);
+  const httpPeriodMs = options.httpCheckFrequency !== undefined ? durationField({ f: options.httpCheckFrequency }, 'f', '--http-check-frequency', 20_000) : durationField(config, 'httpCheckFrequency', options.config, 20_000);
+  const headers = urlHeaders(config, options.manifestUrlHeader ?? [], options.config);
   const backoff = backoffSettings(config, options.config);
+  const healthzPort = options.healthzPort ?? (typeof config.healthzPort === 'number' ? config.healthzPort : DEFAULT_HEALTHZ_PORT);
+  const healthzAddress = options.healthzBindAddress ?? (typeof config.healthzBindAddress === 'string' && config.healthzBindAddress !== '' ? config.healthzBindAddress : '127.0.0.1');
   const node = (options.hostnameOverride ?? hostname()).toLowerCase();
   const docker = dockerClient(options.containerRuntimeEndpoint);
   try {
@@ -131,17 +170,57 @@ export async function startDaemon(options: DaemonOptions): Promise<{ stop: () =>
     backoff,
     notes,
   });
-  const source = new FileSource({
-    path: onHost(options.rootfs, manifestPath),
-    systemPath: manifestPath,
-    nodeName: node,
-    relistMs,
-    log: options.log,
-    onChange: (pods) => void reconciler.update(pods),
+
+  // The desired pods are the file pods, then the URL's pods whose names the files do not take.
+  let filePods: Map<string, StaticPod> | undefined = manifestPath ? undefined : new Map();
+  let urlPods = new Map<string, StaticPod>();
+  let http: HttpSource | undefined;
+  const merge = () => {
+    if (!filePods) return; // the folder has not been read yet
+    const desired = new Map(filePods);
+    for (const [key, pod] of urlPods) {
+      if (desired.has(key)) options.log('error', 'a pod from the URL has the name of a file pod: the file pod runs', { pod: key, url: manifestUrl, file: desired.get(key)!.source });
+      else desired.set(key, pod);
+    }
+    void reconciler.update(desired, http && !http.ready && manifestUrl ? [manifestUrl] : []);
+  };
+  const source = manifestPath
+    ? new FileSource({
+        path: onHost(options.rootfs, manifestPath),
+        systemPath: manifestPath,
+        nodeName: node,
+        relistMs,
+        log: options.log,
+        onChange: (pods) => {
+          filePods = pods;
+          merge();
+        },
+      })
+    : undefined;
+  if (manifestUrl) {
+    http = new HttpSource({ url: manifestUrl, headers, periodMs: httpPeriodMs, nodeName: node, log: options.log, onChange: (pods) => {
+      urlPods = pods;
+      merge();
+    } });
+  }
+  source?.seed(await runningStaticPods(docker, node));
+
+  let local: Awaited<ReturnType<typeof startLocalServer>> | undefined;
+  if (healthzPort > 0) {
+    local = await startLocalServer({
+      address: healthzAddress,
+      port: healthzPort,
+      health: () => reconciler.health(3 * ENGINE_RELIST_MS),
+      pods: () => reconciler.podsWithStatus(),
+    });
+  }
+  options.log('info', 'kubeboot kubelet started', {
+    node, manifests: manifestPath, url: manifestUrl, relist: `${relistMs}ms`, backoff: `${backoff.initialMs}ms..${backoff.maxMs}ms`, rootfs: options.rootfs,
+    healthz: local ? `http://${healthzAddress.includes(':') ? `[${healthzAddress}]` : healthzAddress}:${local.port}/healthz` : 'off',
   });
-  source.seed(await runningStaticPods(docker, node));
-  options.log('info', 'kubeboot kubelet started', { node, manifests: manifestPath, relist: `${relistMs}ms`, backoff: `${backoff.initialMs}ms..${backoff.maxMs}ms`, rootfs: options.rootfs });
-  source.start();
+  source?.start();
+  http?.start();
+  if (!source) merge();
   // Deaths are seen from the engine's events at once; the engine relist is the safety net.
   const events = watchEngineEvents({
     docker,
@@ -153,13 +232,16 @@ export async function startDaemon(options: DaemonOptions): Promise<{ stop: () =>
   const engineRelist = setInterval(() => void reconciler.syncAll(), ENGINE_RELIST_MS);
   return {
     stop: async () => {
-      source.stop();
+      source?.stop();
+      http?.stop();
       events.stop();
       clearInterval(engineRelist);
       reconciler.stop();
+      local?.server.close();
       await notes.close();
     },
     reconciler,
     node,
+    ...(local ? { healthzPort: local.port } : {}),
   };
 }

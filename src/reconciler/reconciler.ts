@@ -1,11 +1,13 @@
 import type Docker from 'dockerode';
-import type { Container } from 'kubernetes-types/core/v1.js';
+import type { Container, Pod } from 'kubernetes-types/core/v1.js';
 import { DEFAULT_CRASH_BACKOFF, RetryBackoff, type BackoffSettings } from '../runtime/backoff.js';
 import { rm } from 'node:fs/promises';
 import { containerCreateOptions, podDir, sandboxCreateOptions } from '../runtime/container-spec.js';
-import { createAndStart, ensureImage, listPods, removeContainer, stopContainer, stopPod, type RuntimeContainer, type RuntimePod } from '../runtime/docker-pods.js';
+import { createAndStart, ensureImage, ImageNeverPullError, listPods, sandboxAddress, removeContainer, stopContainer, stopPod, type RuntimeContainer, type RuntimePod } from '../runtime/docker-pods.js';
 import { labels, SANDBOX_CONTAINER } from '../runtime/labels.js';
+import { apiPodStatus, podWithStatus } from '../runtime/pod-api-status.js';
 import { planPod, type ContainerStart } from '../runtime/pod-plan.js';
+import { podRow } from '../runtime/pod-status.js';
 import type { StatusNotesWriter } from '../runtime/status-notes.js';
 import type { Logger } from '../util/log.js';
 import { ProbeManager, type ProbeTarget } from './probes.js';
@@ -60,6 +62,9 @@ const keyOf = (namespace: string, name: string) => `${namespace}/${name}`;
 export class Reconciler {
   /** Undefined until the source has been read once: before that, nothing may be judged unwanted. */
   private desired: Map<string, StaticPod> | undefined;
+  /** Sources (a manifest URL) not read successfully yet: their pods are never stopped (kubernetes #112814). */
+  private unreadySources = new Set<string>();
+  private lastListed = 0;
   private readonly running = new Map<string, Promise<void>>();
   private readonly again = new Set<string>();
   private readonly wakeups = new Map<string, { at: number; timer: NodeJS.Timeout }>();
@@ -94,8 +99,9 @@ export class Reconciler {
   }
 
   /** Sets the desired pods and syncs every pod; resolves when that work is done. */
-  update(desired: Map<string, StaticPod>): Promise<void> {
+  update(desired: Map<string, StaticPod>, unreadySources: Iterable<string> = []): Promise<void> {
     this.desired = desired;
+    this.unreadySources = new Set(unreadySources);
     this.options.notes?.setPods(desired.values());
     return this.syncAll();
   }
@@ -107,6 +113,7 @@ export class Reconciler {
     let actual: Map<string, RuntimePod>;
     try {
       actual = await listPods(this.options.docker, this.options.node);
+      this.lastListed = Date.now();
       this.engineIsUp();
     } catch (err) {
       this.engineIsDown(err as Error);
@@ -146,6 +153,30 @@ export class Reconciler {
     })().finally(() => this.running.delete(key));
     this.running.set(key, run);
     return run;
+  }
+
+  /** Why the reconciler is not healthy (for /healthz), or undefined. */
+  health(maxAgeMs: number): string | undefined {
+    if (this.engineDown) return 'the container engine does not answer';
+    if (!this.desired) return 'the manifests have not been read yet';
+    if (Date.now() - this.lastListed > maxAgeMs) return `the container engine has not been listed for ${Math.round((Date.now() - this.lastListed) / 1000)}s`;
+    return undefined;
+  }
+
+  /** The desired pods with their status now (the kubelet's read-only /pods). */
+  async podsWithStatus(): Promise<Pod[]> {
+    const actual = await listPods(this.options.docker, this.options.node);
+    const notes = this.options.notes?.snapshot();
+    const pods: Pod[] = [];
+    for (const pod of this.desired?.values() ?? []) {
+      const runtime = actual.get(pod.uid) ?? { uid: pod.uid, name: pod.pod.metadata!.name!, namespace: pod.pod.metadata!.namespace!, source: pod.source, containers: [] };
+      const row = podRow(runtime, notes ? { ...notes, pods: { ...notes.pods, [pod.uid]: { source: pod.source, pod: pod.pod } } } : undefined);
+      const sandbox = runtime.containers.find((c) => c.name === SANDBOX_CONTAINER && c.running);
+      const podIP = pod.pod.spec?.hostNetwork === true || !sandbox ? this.options.hostIP : await sandboxAddress(this.options.docker, sandbox.id, this.options.hostIP);
+      const fullIds = new Map(runtime.containers.map((c) => [c.id.slice(0, 12), c.id]));
+      pods.push(podWithStatus(pod.pod, apiPodStatus(row, { hostIP: this.options.hostIP, podIP, fullIds, ...(pod.pod.spec?.restartPolicy ? { restartPolicy: pod.pod.spec.restartPolicy } : {}) })));
+    }
+    return pods;
   }
 
   /** Stops the workers' timers and probes; the pods keep running. */
@@ -195,6 +226,7 @@ export class Reconciler {
     const want = this.desired.get(key);
     for (const pod of found.values()) {
       if (pod.uid === want?.uid) continue;
+      if (this.unreadySources.has(pod.source)) continue; // its source has not been read yet: keep it
       // A changed pod is a new UID: the old one is fully stopped first, so host ports never clash.
       this.probes.forgetPod(pod.uid);
       this.pulls.forget(`${pod.uid}/`);
@@ -311,8 +343,7 @@ export class Reconciler {
       }
       this.said.delete(`${pod.key}|sandbox`);
     }
-    const networks = (await docker.getContainer(sandbox.id).inspect()).NetworkSettings.Networks;
-    return { address: Object.values(networks).find((n) => n.IPAddress)?.IPAddress || hostIP, recreated };
+    return { address: await sandboxAddress(docker, sandbox.id, hostIP), recreated };
   }
 
   private async startContainer(pod: StaticPod, current: RuntimePod | undefined, start: ContainerStart, podIP: string): Promise<void> {
@@ -332,7 +363,7 @@ export class Reconciler {
     } catch (err) {
       const message = (err as Error).message;
       this.pulls.failed(pullKey, message);
-      notes?.setWaiting(pullKey, { reason: 'ErrImagePull', message });
+      notes?.setWaiting(pullKey, { reason: err instanceof ImageNeverPullError ? 'ErrImageNeverPull' : 'ErrImagePull', message });
       log('error', 'image pull failed', { pod: pod.key, container: container.name, image: container.image, error: message });
       this.wakeAt(pod.key, this.pulls.waiting(pullKey)?.notBefore ?? Date.now() + this.backoff.initialMs);
       return;

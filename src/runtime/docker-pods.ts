@@ -125,6 +125,9 @@ export async function createAndStart(docker: Docker, options: Docker.ContainerCr
   return container;
 }
 
+/** A missing image that the pull policy forbids pulling (the kubelet's ErrImageNeverPull). */
+export class ImageNeverPullError extends Error {}
+
 /** Makes the image available as the pull policy says; Never and a missing image is an error. */
 export async function ensureImage(docker: Docker, image: string, policy: string | undefined): Promise<void> {
   const present = await docker
@@ -133,7 +136,7 @@ export async function ensureImage(docker: Docker, image: string, policy: string 
     .then(() => true)
     .catch(() => false);
   if (present && policy !== 'Always') return;
-  if (!present && policy === 'Never') throw new Error(`image ${image} is not present and imagePullPolicy is Never`);
+  if (!present && policy === 'Never') throw new ImageNeverPullError(`image ${image} is not present and imagePullPolicy is Never`);
   try {
     const stream = await docker.pull(image);
     await new Promise<void>((resolve, reject) => docker.modem.followProgress(stream, (err: Error | null) => (err ? reject(err) : resolve())));
@@ -141,6 +144,12 @@ export async function ensureImage(docker: Docker, image: string, policy: string 
     if (present) return; // Always, but the registry is unreachable: run what we have
     throw new Error(`image ${image} is not present and cannot be pulled (${(err as Error).message.split('\n')[0]})`);
   }
+}
+
+/** The address of a pod whose sandbox is `sandboxId`: the sandbox's bridge address, else `fallback`. */
+export async function sandboxAddress(docker: Docker, sandboxId: string, fallback: string): Promise<string> {
+  const inspected = await docker.getContainer(sandboxId).inspect().catch(() => undefined);
+  return Object.values(inspected?.NetworkSettings.Networks ?? {}).find((n) => n.IPAddress)?.IPAddress || fallback;
 }
 
 /** The pod a container was made for, from its label (also when the manifest is gone). */

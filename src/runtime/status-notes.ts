@@ -50,6 +50,10 @@ export class StatusNotesWriter {
     this.notes = { node, pid: process.pid, updated: new Date().toISOString(), containers: {}, waiting: {} };
   }
 
+  snapshot(): StatusNotes {
+    return structuredClone(this.notes);
+  }
+
   container(id: string): { ready: boolean; started: boolean } | undefined {
     return this.notes.containers[id];
   }

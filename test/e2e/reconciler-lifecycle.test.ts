@@ -164,6 +164,10 @@ describe('restarts and crash-loop back-off', { concurrency: false }, () => {
     assert.equal(current.stdout, 'start 4');
     const previous = await kubeboot(['logs', 'crash', '--previous', '--node-name', node]);
     assert.equal(previous.stdout, 'start 3');
+    const all = await kubeboot(['logs', `crash-${node}`, '--previous', '--timestamps']);
+    assert.match(all.stdout, /^\d{4}-\d\d-\d\dT[\d:.]+Z start 3$/);
+    const tail = await kubeboot(['logs', `crash-${node}`, '--tail', '0']);
+    assert.equal(tail.stdout, '');
     const missing = await kubeboot(['logs', `nosuch-${node}`]);
     assert.equal(missing.exitCode, 1);
     assert.match(missing.stderr, /pod "nosuch-.*" not found/);

@@ -17,8 +17,8 @@ export function testRootDir(): string {
 }
 
 /**
- * `kubeboot kubelet` as a child process (with the local pause image and, unless --rootfs or --root-dir
- * is given, the test root dir), its log lines collected.
+ * `kubeboot kubelet` as a child process (with the local pause image, /healthz off and, unless --rootfs or
+ * --root-dir is given, the test root dir), its log lines collected.
  */
 export class KubeletProcess {
   readonly lines: string[] = [];
@@ -26,7 +26,9 @@ export class KubeletProcess {
 
   constructor(args: string[], options: Pick<Options, 'env' | 'extendEnv'> = {}) {
     const rootDir = args.includes('--rootfs') || args.includes('--root-dir') ? [] : ['--root-dir', testRootDir()];
-    this.child = execa('node', ['--import', 'tsx', entry, 'kubelet', '--pod-infra-container-image', images.pause, ...rootDir, ...args], { ...options, reject: false, stdin: 'ignore', all: true, buffer: false });
+    // Reconcilers run side by side in the tests: /healthz is off unless a test asks for a port.
+    const healthz = args.includes('--healthz-port') ? [] : ['--healthz-port', '0'];
+    this.child = execa('node', ['--import', 'tsx', entry, 'kubelet', '--pod-infra-container-image', images.pause, ...rootDir, ...healthz, ...args], { ...options, reject: false, stdin: 'ignore', all: true, buffer: false });
     this.child.all?.on('data', (chunk: Buffer) => this.lines.push(...chunk.toString().split('\n').filter(Boolean)));
   }
 
