@@ -10,6 +10,7 @@ if [ "${KUBEBOOT_ENGINE_STARTED:-}" = 1 ]; then
   trap 'scripts/docker-engine.sh down >/dev/null 2>&1 || true' EXIT
 fi
 scripts/build-images.sh
+test/standins/build.sh
 npx --no-install tsc --noEmit -p .
 npx --no-install tsc -p tsconfig.build.json
 

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Builds the STAND-IN control-plane images for kubeboot's tests and demo (the real ones need a
+# registry): kube-apiserver, kube-controller-manager and kube-scheduler, tagged as kubeadm names them
+# for kubeboot's default Kubernetes version with imageRepository kubeboot.local. One image holds the
+# local Node.js runtime (with the libraries ldd lists) and standin.cjs under the three names; see
+# standin.cjs for what they check. Also tags kubeboot.local/pause:3.10.1 (the pause version kubeadm
+# pairs with v1.34) from the local pause image. Rebuilt when standin.cjs changes.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+VERSION=v1.34.2
+REPO=kubeboot.local
+IMAGES=("$REPO/kube-apiserver:$VERSION" "$REPO/kube-controller-manager:$VERSION" "$REPO/kube-scheduler:$VERSION")
+HASH=$(sha256sum standin.cjs | cut -c1-16)
+say() { echo "build-standins: $*" >&2; }
+
+current() { docker image inspect -f '{{ index .Config.Labels "io.kubeboot.standin-hash" }}' "$1" 2>/dev/null || true; }
+
+docker image inspect "$REPO/pause:3.10.1" >/dev/null 2>&1 || { docker tag "$REPO/pause:3.10" "$REPO/pause:3.10.1"; say "tagged $REPO/pause:3.10.1"; }
+
+if [ "$(current "${IMAGES[0]}")" = "$HASH" ] && [ "$(current "${IMAGES[2]}")" = "$HASH" ]; then
+  say "stand-in images are up to date ($HASH)"
+  exit 0
+fi
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+root="$work/root"
+node=$(readlink -f "$(command -v node)")
+mkdir -p "$root/usr/bin" "$root/usr/local/bin" "$root/tmp" "$root/etc/kubeboot-standin"
+chmod 1777 "$root/tmp"
+cp "$node" "$root/usr/bin/node"
+for lib in $(ldd "$node" | grep -o '/[^ ]*'); do
+  mkdir -p "$root$(dirname "$lib")"
+  cp -L "$lib" "$root$lib"
+done
+for name in kube-apiserver kube-controller-manager kube-scheduler; do
+  install -m 0755 standin.cjs "$root/usr/local/bin/$name"
+done
+# The controller-manager and scheduler serve with a self-signed certificate, as the real ones do when given none.
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 3650 -subj '/CN=kubeboot-standin' \
+  -keyout "$root/etc/kubeboot-standin/serving.key" -out "$root/etc/kubeboot-standin/serving.crt" 2>/dev/null
+chmod 0644 "$root/etc/kubeboot-standin/serving.key"
+tar -C "$root" -c . | docker import \
+  -c 'ENV PATH=/usr/local/bin:/usr/bin' \
+  -c "LABEL io.kubeboot.standin-hash=$HASH io.kubeboot.standin=true" \
+  - "${IMAGES[0]}" >/dev/null
+for image in "${IMAGES[@]:1}"; do docker tag "${IMAGES[0]}" "$image"; done
+say "built ${IMAGES[*]} (stand-ins, $HASH)"
