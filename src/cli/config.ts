@@ -90,6 +90,40 @@ export function configCommand(): Command {
       ],
     ),
   );
+  images.addCommand(
+    withExamples(
+      new Command('pull')
+        .description('pull the images a control plane of this configuration runs (init does it too, for the missing ones)')
+        .option('--config <file>', 'a kubeadm-format configuration file')
+        .option('--kubernetes-version <version>', 'the Kubernetes version (overrides the config)')
+        .option('--image-repository <repository>', 'the registry to take the images from (overrides the config)')
+        .action(async (options: { config?: string; kubernetesVersion?: string; imageRepository?: string }) => {
+          const { loadConfig } = await import('../config/load.js');
+          const { controlPlaneImages } = await import('../config/images.js');
+          const { pullImage } = await import('../phases/images.js');
+          const { dockerClient } = await import('../reconciler/daemon.js');
+          const { config: loaded, warnings } = await loadConfig({
+            ...(options.config ? { file: options.config } : {}),
+            flags: {
+              ...(options.kubernetesVersion ? { kubernetesVersion: options.kubernetesVersion } : {}),
+              ...(options.imageRepository ? { imageRepository: options.imageRepository } : {}),
+            },
+            host: NEUTRAL_HOST,
+          });
+          printConfigWarnings(warnings);
+          const docker = dockerClient();
+          for (const { image } of controlPlaneImages(loaded.cluster)) {
+            const present = await docker.getImage(image).inspect().then(() => true, () => false);
+            if (!present) await pullImage(docker, image);
+            process.stdout.write(`[config/images] ${present ? 'Present' : 'Pulled'} ${image}\n`);
+          }
+        }),
+      [
+        ['kubeboot config images pull --config kubeboot.yaml', 'before init, on a node that reaches the registry'],
+        ['kubeboot images save -o bundle.tar --config kubeboot.yaml', 'then, for air-gapped nodes: carry bundle.tar over and `kubeboot images load bundle.tar`'],
+      ],
+    ),
+  );
   config.addCommand(images);
 
   config.addCommand(

@@ -101,15 +101,102 @@ function kubeletStartPhase(): Command {
   return withExamples(command, [['kubeboot init phase kubelet-start --config kubeboot.yaml --rootfs /tmp/node1', 'the KubeletConfiguration, in a throw-away folder']]);
 }
 
+const list = (value: string, previous: string[] = []): string[] => [...previous, ...value.split(',').map((v) => v.trim()).filter(Boolean)];
+
+interface InitCliOptions extends ConfigOptions {
+  dryRun?: boolean;
+  skipPhases?: string[];
+  ignorePreflightErrors?: string[];
+  verbose?: boolean;
+}
+
+/** Runs init's phases (all, or the ones named) and prints what a kubeadm user expects at the end. */
+async function runPhases(options: InitCliOptions, phases?: Array<import('../phases/init.js').InitPhase>): Promise<void> {
+  const { config } = await loadConfigFromOptions(options);
+  const { runInit } = await import('../phases/init.js');
+  const { dockerClient } = await import('../reconciler/daemon.js');
+  const started = Date.now();
+  const report = await runInit({
+    config,
+    docker: dockerClient(),
+    ...(options.rootfs ? { rootfs: options.rootfs } : {}),
+    ...(phases ? { phases } : {}),
+    skipPhases: options.skipPhases ?? [],
+    ignorePreflightErrors: options.ignorePreflightErrors ?? [],
+    dryRun: Boolean(options.dryRun),
+    verbose: Boolean(options.verbose),
+  });
+  for (const warning of report.warnings) process.stderr.write(`\t[WARNING ${warning.name}]: ${warning.message}\n`);
+  const took = (ms: number) => `${(ms / 1000).toFixed(1)}s`;
+  const timings = report.phases.map((p) => `${p.name} ${took(p.ms)}`).join(', ');
+  if (phases) {
+    process.stdout.write(`[init] ${timings}\n`);
+    return;
+  }
+  const rootfs = options.rootfs ? ` --rootfs ${options.rootfs}` : '';
+  if (report.dryRunDir) {
+    process.stdout.write(`\n[dryrun] Every phase ran against a throw-away folder${options.verbose ? ` (kept: ${report.dryRunDir})` : ' (removed; -v keeps it)'}; nothing was started. ${timings}\n`);
+    return;
+  }
+  process.stdout.write(
+    [
+      '',
+      `Your Kubernetes control plane has initialized successfully on node ${report.node} in ${took(Date.now() - started)}.`,
+      `  ${timings}`,
+      '',
+      'To use it, as kubeadm prints it:',
+      `  export KUBECONFIG=${report.adminKubeconfig}`,
+      '  kubectl get pods -n kube-system',
+      '',
+      `The static pods, as the reconciler runs them: kubeboot ps --node-name ${report.node}`,
+      ...(report.reconciler ? [`The reconciler: pid ${report.reconciler.pid}, log ${report.reconciler.logFile}`] : []),
+      `Undo everything: kubeboot reset${rootfs}`,
+      '',
+    ].join('\n'),
+  );
+}
+
+function addInitRunOptions(command: Command): Command {
+  return command
+    .option('--ignore-preflight-errors <checks>', 'preflight checks to report as warnings, comma-separated (e.g. Port-6443,Swap), or all', list)
+    .option('-v, --verbose', 'show every step as it happens, with details');
+}
+
+function preflightPhase(): Command {
+  const command = new Command('preflight').description('run the preflight checks (ports, manifests, etcd data, engine, images, memory, CPU); pull missing images');
+  addInitRunOptions(addInitConfigFlags(addConfigFileOptions(command))).action((options: InitCliOptions) => runPhases(options, ['preflight']));
+  return withExamples(command, [['kubeboot init phase preflight --config kubeboot.yaml', 'is this node ready for init?']]);
+}
+
+function waitPhase(): Command {
+  const command = new Command('wait-control-plane').description('wait until the reconciler, etcd, kube-apiserver, kube-controller-manager and kube-scheduler are healthy');
+  addInitRunOptions(addInitConfigFlags(addConfigFileOptions(command))).action((options: InitCliOptions) => runPhases(options, ['wait-control-plane']));
+  return withExamples(command, [['kubeboot init phase wait-control-plane --config kubeboot.yaml --rootfs /tmp/node1', 'is the control plane healthy?']]);
+}
+
 export function initCommand(): Command {
   const phase = new Command('phase')
     .description('run one phase of init')
+    .addCommand(preflightPhase())
     .addCommand(certsPhase())
     .addCommand(kubeconfigPhase())
     .addCommand(etcdPhase())
     .addCommand(controlPlanePhase())
-    .addCommand(kubeletStartPhase());
-  return withExamples(new Command('init').description('bootstrap a control plane on this node (so far, phase by phase: kubeboot init phase --help)').addCommand(phase), [
-    ['kubeboot init phase certs --config kubeboot.yaml --rootfs /tmp/node1', 'make the PKI in a throw-away folder'],
+    .addCommand(kubeletStartPhase())
+    .addCommand(waitPhase());
+  const init = new Command('init').description(
+    'bootstrap a control plane on this node as kubeadm does — preflight, certs, kubeconfig, etcd, control-plane, kubelet-start (the reconciler), wait-control-plane — with progress',
+  );
+  addInitRunOptions(addInitConfigFlags(addConfigFileOptions(init)))
+    .option('--dry-run', 'run every phase against a throw-away folder: start nothing, touch nothing on this host')
+    .option('--skip-phases <phases>', 'phases to skip, comma-separated (preflight,certs,kubeconfig,etcd,control-plane,kubelet-start,wait-control-plane)', list)
+    .addCommand(phase)
+    .action((options: InitCliOptions) => runPhases(options));
+  return withExamples(init, [
+    ['kubeboot init --config kubeboot.yaml', 'a control plane on this node'],
+    ['kubeboot init --config kubeboot.yaml --rootfs /tmp/node1', 'in a throw-away folder (every system path under it)'],
+    ['kubeboot init --dry-run --config kubeboot.yaml', 'run everything against a temporary folder'],
+    ['kubeboot init --skip-phases preflight --ignore-preflight-errors Swap', 'skip or soften checks'],
+    ['kubeboot init phase certs --config kubeboot.yaml --rootfs /tmp/node1', 'one phase only'],
   ]);
 }

@@ -6,6 +6,8 @@ import { configCommand } from './config.js';
 import { initCommand } from './init.js';
 import { kubeletCommand } from './kubelet.js';
 import { logsCommand } from './logs.js';
+import { imagesCommand } from './images.js';
+import { resetCommand } from './reset.js';
 import { psCommand } from './ps.js';
 import { versionCommand } from './version.js';
 
@@ -22,10 +24,12 @@ export function buildProgram(): Command {
     .showSuggestionAfterError(true)
     .exitOverride()
     .addCommand(initCommand())
+    .addCommand(resetCommand())
     .addCommand(certsCommand())
     .addCommand(kubeletCommand())
     .addCommand(psCommand())
     .addCommand(logsCommand())
+    .addCommand(imagesCommand())
     .addCommand(configCommand())
     .addCommand(versionCommand());
 

@@ -1,0 +1,67 @@
+import type { KubebootConfig } from '../config/types.js';
+import { componentPods, type ComponentPod, type HostView } from '../render/components.js';
+
+export type ComponentName = 'etcd' | 'kube-apiserver' | 'kube-controller-manager' | 'kube-scheduler';
+
+export interface ComponentEndpoint {
+  component: ComponentName;
+  /** The health URL kubeadm's control-plane-check polls (etcd: its client URL). */
+  url: string;
+  /** Every TCP port the component listens on (for preflight). */
+  ports: number[];
+}
+
+/** `--name=value` flags of a command line. */
+export function flagsOf(command: readonly string[]): Map<string, string> {
+  const flags = new Map<string, string>();
+  for (const part of command) {
+    const match = /^--([^=]+)=(.*)$/s.exec(part);
+    if (match) flags.set(match[1]!, match[2]!);
+  }
+  return flags;
+}
+
+const bracket = (host: string) => (host.includes(':') ? `[${host}]` : host);
+
+function portsOfUrls(list: string | undefined): number[] {
+  return (list ?? '')
+    .split(',')
+    .filter(Boolean)
+    .map((url) => Number(new URL(url).port))
+    .filter((port) => port > 0);
+}
+
+function endpointOf(pod: ComponentPod): ComponentEndpoint {
+  const flags = flagsOf(pod.command);
+  switch (pod.component) {
+    case 'etcd': {
+      const client = (flags.get('advertise-client-urls') ?? 'https://127.0.0.1:2379').split(',')[0]!;
+      const ports = [...new Set([...portsOfUrls(flags.get('listen-client-urls')), ...portsOfUrls(flags.get('listen-peer-urls')), ...portsOfUrls(flags.get('listen-metrics-urls'))])];
+      return { component: 'etcd', url: client, ports };
+    }
+    case 'kube-apiserver': {
+      const port = Number(flags.get('secure-port') ?? 6443);
+      return { component: 'kube-apiserver', url: `https://${bracket(flags.get('advertise-address') ?? '127.0.0.1')}:${port}/livez`, ports: [port] };
+    }
+    case 'kube-controller-manager': {
+      const port = Number(flags.get('secure-port') ?? 10257);
+      return { component: 'kube-controller-manager', url: `https://${bracket(flags.get('bind-address') ?? '127.0.0.1')}:${port}/healthz`, ports: [port] };
+    }
+    case 'kube-scheduler': {
+      const port = Number(flags.get('secure-port') ?? 10259);
+      return { component: 'kube-scheduler', url: `https://${bracket(flags.get('bind-address') ?? '127.0.0.1')}:${port}/livez`, ports: [port] };
+    }
+  }
+}
+
+/** Where each control-plane component listens and answers, read from the command lines init renders (as kubeadm does). */
+export function componentEndpoints(config: KubebootConfig, host: HostView): ComponentEndpoint[] {
+  return componentPods(config, host).map(endpointOf);
+}
+
+/** The reconciler's /healthz, from the KubeletConfiguration (port 0: off). */
+export function kubeletHealthz(config: KubebootConfig): { url: string; port: number } | undefined {
+  const port = typeof config.kubelet.healthzPort === 'number' ? config.kubelet.healthzPort : 10248;
+  const address = typeof config.kubelet.healthzBindAddress === 'string' && config.kubelet.healthzBindAddress ? config.kubelet.healthzBindAddress : '127.0.0.1';
+  return port > 0 ? { url: `http://${bracket(address)}:${port}/healthz`, port } : undefined;
+}

@@ -1,0 +1,89 @@
+import { spawn } from 'node:child_process';
+import { mkdir, open, readFile, rm } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { writeFileAtomic } from '../util/atomic-write.js';
+import { onHost } from '../util/rootfs.js';
+
+/** Where a detached reconciler (no systemd, or a --rootfs) keeps its pid and log, under the rootfs. */
+export const PIDFILE = '/var/run/kubeboot/kubelet.pid';
+export const LOGFILE = '/var/log/kubeboot/kubelet.log';
+
+export interface ReconcilerProcess {
+  pid: number;
+  reused: boolean;
+  /** The log file on this machine. */
+  logFile: string;
+}
+
+async function alive(pid: number): Promise<boolean> {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  // A recycled pid would be another program: check it is a kubeboot reconciler.
+  const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+  return cmdline.split('\0').includes('kubelet');
+}
+
+/** The running reconciler the pidfile names, if it is still there and for this node. */
+export async function runningReconciler(rootfs: string | undefined, node?: string): Promise<number | undefined> {
+  const text = await readFile(onHost(rootfs, PIDFILE), 'utf8').catch(() => undefined);
+  const pid = Number(text?.trim());
+  if (!Number.isInteger(pid) || pid <= 0 || !(await alive(pid))) return undefined;
+  if (node) {
+    const cmdline = (await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '')).split('\0');
+    const at = cmdline.indexOf('--hostname-override');
+    if (at >= 0 && cmdline[at + 1] !== node) return undefined;
+  }
+  return pid;
+}
+
+export interface StartOptions {
+  rootfs?: string;
+  node: string;
+  /** The KubeletConfiguration as the system sees it (under --rootfs). */
+  configPath: string;
+  sandboxImage: string;
+}
+
+/**
+ * Starts `kubeboot kubelet` detached from this process, with a pidfile and a log file under the rootfs
+ * (the kubeboot that runs now, with the same Node.js flags, so a source checkout works as the build does).
+ * A reconciler the pidfile names that still runs for this node is reused.
+ */
+export async function startReconciler(options: StartOptions): Promise<ReconcilerProcess> {
+  const logFile = onHost(options.rootfs, LOGFILE);
+  const existing = await runningReconciler(options.rootfs, options.node);
+  if (existing) return { pid: existing, reused: true, logFile };
+  await mkdir(dirname(logFile), { recursive: true, mode: 0o755 });
+  const log = await open(logFile, 'a', 0o644);
+  const args = [
+    ...process.execArgv,
+    process.argv[1]!,
+    'kubelet',
+    '--config', onHost(options.rootfs, options.configPath),
+    '--hostname-override', options.node,
+    '--pod-infra-container-image', options.sandboxImage,
+    ...(options.rootfs ? ['--rootfs', options.rootfs] : []),
+  ];
+  const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', log.fd, log.fd], env: process.env });
+  await log.close();
+  const pid = child.pid;
+  if (!pid) throw new Error('the reconciler could not be started');
+  child.unref();
+  await writeFileAtomic(onHost(options.rootfs, PIDFILE), `${pid}\n`, { mode: 0o644, dirMode: 0o755 });
+  return { pid, reused: false, logFile };
+}
+
+/** Stops the reconciler the pidfile names (SIGTERM; its pods keep running until reset removes them). */
+export async function stopReconciler(rootfs: string | undefined): Promise<number | undefined> {
+  const pid = await runningReconciler(rootfs);
+  if (pid) {
+    process.kill(pid, 'SIGTERM');
+    for (let i = 0; i < 100 && (await alive(pid)); i++) await new Promise((resolve) => setTimeout(resolve, 50));
+    if (await alive(pid)) process.kill(pid, 'SIGKILL');
+  }
+  await rm(onHost(rootfs, PIDFILE), { force: true });
+  return pid;
+}
