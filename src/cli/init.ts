@@ -187,6 +187,9 @@ export function initCommand(): Command {
   const init = new Command('init').description(
     'bootstrap a control plane on this node as kubeadm does — preflight, certs, kubeconfig, etcd, control-plane, kubelet-start (the reconciler), wait-control-plane — with progress',
   );
+  // init and its phases share option names: init's own are read only before `phase`, so that
+  // `init phase certs --config x` gives --config to the phase.
+  init.enablePositionalOptions();
   addInitRunOptions(addInitConfigFlags(addConfigFileOptions(init)))
     .option('--dry-run', 'run every phase against a throw-away folder: start nothing, touch nothing on this host')
     .option('--skip-phases <phases>', 'phases to skip, comma-separated (preflight,certs,kubeconfig,etcd,control-plane,kubelet-start,wait-control-plane)', list)

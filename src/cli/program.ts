@@ -23,6 +23,8 @@ export function buildProgram(): Command {
     .version(packageInfo().version, '--version', 'print the version and exit')
     .showSuggestionAfterError(true)
     .exitOverride()
+    // Needed for `init`'s own positional options (commander applies them only under a positional root).
+    .enablePositionalOptions()
     .addCommand(initCommand())
     .addCommand(resetCommand())
     .addCommand(certsCommand())

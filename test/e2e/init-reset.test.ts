@@ -1,0 +1,148 @@
+import assert from 'node:assert/strict';
+import { copyFile, readdir, writeFile } from 'node:fs/promises';
+import { join, relative } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import type Docker from 'dockerode';
+import { listPods } from '../../src/runtime/docker-pods.js';
+import { kubeboot } from '../support/cli.js';
+import { engine, eventually, images, newTestRun } from '../support/docker.js';
+import { tempDir } from '../support/temp.js';
+
+// The stand-ins (test/standins) play kube-apiserver, kube-controller-manager and kube-scheduler; etcd is
+// the real one. The control plane uses the fixed kubeadm ports, so these tests run one at a time.
+const run = newTestRun();
+let docker: Docker;
+
+function config(node: string, extra = ''): string {
+  return `apiVersion: kubeadm.k8s.io/v1beta4
+kind: InitConfiguration
+nodeRegistration:
+  name: ${node}
+localAPIEndpoint:
+  advertiseAddress: 127.0.0.1
+${extra}---
+apiVersion: kubeadm.k8s.io/v1beta4
+kind: ClusterConfiguration
+imageRepository: kubeboot.local
+encryptionAlgorithm: ECDSA-P256
+etcd:
+  local:
+    imageTag: ${images.etcd.split(':')[1]}
+`;
+}
+
+async function files(root: string): Promise<string[]> {
+  const found: string[] = [];
+  const walk = async (dir: string) => {
+    for (const entry of await readdir(dir, { withFileTypes: true })) {
+      if (entry.isDirectory()) await walk(join(dir, entry.name));
+      else found.push(relative(root, join(dir, entry.name)));
+    }
+  };
+  await walk(root);
+  return found.sort();
+}
+
+const nodeContainers = async (node: string) => docker.listContainers({ all: true, filters: { label: [`io.kubeboot.node=${node}`] } });
+
+before(async () => {
+  docker = await engine();
+});
+
+describe('kubeboot init and reset', { concurrency: false }, () => {
+  const node = `i-${run}`.slice(0, 40);
+  let root: string;
+  after(async () => {
+    if (root) await kubeboot(['reset', '--force', '--rootfs', root]);
+  });
+
+  test('init brings the control plane up healthy: real etcd, stand-in components, the reconciler started', async () => {
+    root = await tempDir({ 'kubeboot.yaml': config(node) });
+    const result = await kubeboot(['init', '--config', join(root, 'kubeboot.yaml'), '--rootfs', root]);
+    assert.equal(result.exitCode, 0, `${result.stdout}\n${result.stderr}`);
+    for (const component of ['kubelet', 'etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler']) {
+      assert.match(result.stdout, new RegExp(`${component} at \\S+: healthy after`), component);
+    }
+    assert.match(result.stdout, new RegExp(`initialized successfully on node ${node}`));
+    assert.match(result.stdout, new RegExp(`export KUBECONFIG=${join(root, 'etc/kubernetes/admin.conf')}`));
+    assert.match(result.stdout, /preflight \d+\.\ds, certs \d+\.\ds, kubeconfig .* wait-control-plane \d+\.\ds/);
+  });
+
+  test('kubeboot ps shows the four pods Running', async () => {
+    const ps = await kubeboot(['ps', '--node-name', node, '-o', 'json']);
+    const pods = (JSON.parse(ps.stdout) as { pods: Array<{ name: string; namespace: string; status: string }> }).pods;
+    assert.deepEqual(pods.map((p) => [p.namespace, p.name, p.status]), ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler'].map((c) => ['kube-system', `${c}-${node}`, 'Running']));
+  });
+
+  test('a killed kube-apiserver container is restarted and answers again', async () => {
+    const pod = [...(await listPods(docker, node)).values()].find((p) => p.name === `kube-apiserver-${node}`)!;
+    await docker.getContainer(pod.containers.find((c) => c.running)!.id).kill();
+    await eventually('the API server restarted', async () => {
+      const again = [...(await listPods(docker, node)).values()].find((p) => p.name === `kube-apiserver-${node}`);
+      return again?.containers.some((c) => c.running && c.restartCount === 1) ? true : undefined;
+    }, 20_000, 100);
+    const wait = await kubeboot(['init', 'phase', 'wait-control-plane', '--config', join(root, 'kubeboot.yaml'), '--rootfs', root]);
+    assert.equal(wait.exitCode, 0, `${wait.stdout}\n${wait.stderr}`);
+    assert.match(wait.stdout, /kube-apiserver at \S+: healthy/);
+  });
+
+  test('a second init on the same node is stopped by preflight, naming every problem and the way out', async () => {
+    const again = await kubeboot(['init', '--config', join(root, 'kubeboot.yaml'), '--rootfs', root]);
+    assert.equal(again.exitCode, 1);
+    assert.match(again.stderr, /\[ERROR Port-6443\]: Port 6443 is in use/);
+    assert.match(again.stderr, /\[ERROR FileAvailable--etc-kubernetes-manifests-kube-apiserver\.yaml\]: .* run kubeboot reset/);
+    assert.match(again.stderr, /\[ERROR DirAvailable--var-lib-etcd\]/);
+    assert.match(again.stderr, /--ignore-preflight-errors=/);
+  });
+
+  test('reset removes the containers and files of init and nothing else; a second reset has nothing to do', async () => {
+    await writeFile(join(root, 'etc/kubernetes/manifests/mine.yaml'), 'a manifest of the user, not of kubeboot\n');
+    const reset = await kubeboot(['reset', '--force', '--rootfs', root]);
+    assert.equal(reset.exitCode, 0, reset.stderr);
+    assert.match(reset.stdout, /Stopped the reconciler/);
+    assert.match(reset.stdout, /does not clean up:[\s\S]*CNI configuration[\s\S]*\$HOME\/\.kube\/config/);
+    assert.deepEqual(await nodeContainers(node), []);
+    assert.deepEqual(await files(root), ['etc/kubernetes/manifests/mine.yaml', 'kubeboot.yaml', 'var/log/kubeboot/kubelet.log']);
+    const second = await kubeboot(['reset', '--force', '--rootfs', root]);
+    assert.equal(second.exitCode, 0);
+    assert.match(second.stdout, /Nothing to do/);
+  });
+
+  test('reset without a terminal and without --force refuses and removes nothing', async () => {
+    const refused = await kubeboot(['reset', '--rootfs', root, '--config', join(root, 'kubeboot.yaml')]);
+    // Nothing is left to remove here, so it says so; with something to remove it must ask.
+    assert.match(refused.stdout, /Nothing to do/);
+    const other = await tempDir({ 'kubeboot.yaml': config(`${node}-q`) });
+    const certs = await kubeboot(['init', 'phase', 'certs', '--config', join(other, 'kubeboot.yaml'), '--rootfs', other]);
+    assert.equal(certs.exitCode, 0, certs.stderr);
+    const asked = await kubeboot(['reset', '--rootfs', other, '--config', join(other, 'kubeboot.yaml')]);
+    assert.equal(asked.exitCode, 2);
+    assert.match(asked.stderr, /no terminal to ask on[\s\S]*--force/);
+    assert.ok((await files(other)).includes('etc/kubernetes/pki/ca.key'), 'nothing removed');
+  });
+});
+
+describe('a broken certificate', () => {
+  const node = `b-${run}`.slice(0, 40);
+  let root: string;
+  after(async () => {
+    if (root) await kubeboot(['reset', '--force', '--rootfs', root]);
+  });
+
+  test('makes init fail, naming the component, its container state and the reason from its log', async () => {
+    root = await tempDir({ 'kubeboot.yaml': config(node, 'timeouts:\n  controlPlaneComponentHealthCheck: 15s\n') });
+    const file = join(root, 'kubeboot.yaml');
+    for (const phase of [['certs'], ['kubeconfig']]) assert.equal((await kubeboot(['init', 'phase', ...phase, '--config', file, '--rootfs', root])).exitCode, 0);
+    // The API server's etcd client certificate, swapped for one from another CA.
+    const pki = join(root, 'etc/kubernetes/pki');
+    await copyFile(join(pki, 'front-proxy-client.crt'), join(pki, 'apiserver-etcd-client.crt'));
+    await copyFile(join(pki, 'front-proxy-client.key'), join(pki, 'apiserver-etcd-client.key'));
+    const result = await kubeboot(['init', '--config', file, '--rootfs', root, '--skip-phases', 'certs,kubeconfig']);
+    assert.equal(result.exitCode, 1, result.stdout);
+    assert.match(result.stderr, /kube-apiserver is not healthy after \d+s/);
+    assert.match(result.stderr, new RegExp(`pod kube-apiserver-${node}: \\S+, container \\w+.*\\d+ restarts`));
+    assert.match(result.stderr, /--etcd-certfile .* is not signed by --etcd-cafile/);
+    // The controller-manager and scheduler need the API server, so they are named too; etcd is healthy and is not.
+    assert.doesNotMatch(result.stderr, /(^|\n)etcd is not healthy/, 'a healthy component is not named');
+  });
+});
