@@ -146,3 +146,51 @@ describe('a broken certificate', () => {
     assert.doesNotMatch(result.stderr, /(^|\n)etcd is not healthy/, 'a healthy component is not named');
   });
 });
+
+describe('two control planes on one machine', () => {
+  const nodeA = `a-${run}`.slice(0, 40);
+  const nodeB = `b2-${run}`.slice(0, 40);
+  const roots: string[] = [];
+  after(async () => {
+    for (const root of roots) await kubeboot(['reset', '--force', '--rootfs', root]);
+  });
+
+  // Node B moves every port through the configuration, as a user would: bindPort, etcd's URLs, the
+  // components' secure ports, the reconciler's healthzPort.
+  const moved = `    extraArgs:
+    - {name: listen-client-urls, value: "https://127.0.0.1:12379"}
+    - {name: advertise-client-urls, value: "https://127.0.0.1:12379"}
+    - {name: listen-peer-urls, value: "https://127.0.0.1:12380"}
+    - {name: initial-advertise-peer-urls, value: "https://127.0.0.1:12380"}
+    - {name: initial-cluster, value: "${nodeB}=https://127.0.0.1:12380"}
+    - {name: listen-metrics-urls, value: "http://127.0.0.1:12381"}
+apiServer:
+  extraArgs: [{name: etcd-servers, value: "https://127.0.0.1:12379"}]
+controllerManager:
+  extraArgs: [{name: secure-port, value: "11257"}]
+scheduler:
+  extraArgs: [{name: secure-port, value: "11259"}]
+---
+apiVersion: kubelet.config.k8s.io/v1beta1
+kind: KubeletConfiguration
+healthzPort: 11248
+`;
+
+  test('with different node names and ports they run side by side, and resetting one leaves the other alone', async () => {
+    const a = await tempDir({ 'kubeboot.yaml': config(nodeA) });
+    const b = await tempDir({ 'kubeboot.yaml': config(nodeB).replace('advertiseAddress: 127.0.0.1', 'advertiseAddress: 127.0.0.1\n  bindPort: 16443') + moved });
+    roots.push(a, b);
+    for (const root of [a, b]) {
+      const result = await kubeboot(['init', '--config', join(root, 'kubeboot.yaml'), '--rootfs', root]);
+      assert.equal(result.exitCode, 0, `${result.stdout}\n${result.stderr}`);
+    }
+    const before = (await nodeContainers(nodeA)).map((c) => c.Id).sort();
+    assert.equal(before.length, 4);
+    assert.equal((await nodeContainers(nodeB)).length, 4);
+    assert.equal((await kubeboot(['reset', '--force', '--rootfs', b])).exitCode, 0);
+    assert.deepEqual(await nodeContainers(nodeB), []);
+    assert.deepEqual((await nodeContainers(nodeA)).filter((c) => c.State === 'running').map((c) => c.Id).sort(), before);
+    const wait = await kubeboot(['init', 'phase', 'wait-control-plane', '--config', join(a, 'kubeboot.yaml'), '--rootfs', a]);
+    assert.equal(wait.exitCode, 0, wait.stderr);
+  });
+});
