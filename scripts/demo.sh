@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# The README's main command: installs and builds kubeboot, makes a Docker engine and the local images
-# available, then brings up what kubeboot can run so far in a throw-away root folder: the PKI, the
-# kubeconfig files, the control-plane manifests, and etcd run by kubeboot's own reconciler.
-# (kube-apiserver and friends need registry images; `kubeboot init` end to end is still to come.)
-# KUBEBOOT_DEMO_KEEP=1 leaves the reconciler and etcd running at the end.
+# The README's main command: installs and builds kubeboot, makes a Docker engine available, then runs
+# `kubeboot init` for a demo control plane in a throw-away root folder, shows `kubeboot ps`, and says
+# how to undo it. Real control-plane images when a registry answers; otherwise the local etcd image and
+# kubeboot's STAND-INS for kube-apiserver, kube-controller-manager and kube-scheduler (test/standins),
+# which check their wiring (certificates, etcd over mTLS, kubeconfigs) but are not Kubernetes.
+# The control plane uses kubeadm's ports (6443, 2379-2381, 10257, 10259, 10248) on this machine.
+# KUBEBOOT_DEMO_RESET=1 resets it at the end.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -11,13 +13,26 @@ echo "==> installing npm packages and building"
 npm ci --no-audit --no-fund --loglevel=error
 npm run --silent build
 
-echo "==> Docker engine and local images"
+echo "==> Docker engine"
 eval "$(scripts/docker-engine.sh up)"
-scripts/build-images.sh
 kubeboot() { node bin/kubeboot.js "$@"; }
 
 ROOT=$(mktemp -d /tmp/kubeboot-demo.XXXXXX)
 NODE=demo-$(basename "$ROOT" | cut -d. -f2 | tr 'A-Z' 'a-z')
+if docker pull -q registry.k8s.io/pause:3.10.1 >/dev/null 2>&1; then
+  echo "==> registry.k8s.io answers: the demo runs the real control-plane images"
+  CLUSTER_EXTRA=""
+else
+  echo "==> no registry answers from this machine: the demo runs the local etcd image and kubeboot's"
+  echo "    STAND-INS for kube-apiserver, kube-controller-manager and kube-scheduler (test/standins)."
+  echo "    They check their certificates, kubeconfigs and etcd connection for real, but they are not Kubernetes."
+  scripts/build-images.sh
+  test/standins/build.sh
+  CLUSTER_EXTRA="imageRepository: kubeboot.local
+etcd:
+  local:
+    imageTag: 3.4.23-0"
+fi
 cat > "$ROOT/kubeboot.yaml" <<YAML
 apiVersion: kubeadm.k8s.io/v1beta4
 kind: InitConfiguration
@@ -28,51 +43,27 @@ localAPIEndpoint:
 ---
 apiVersion: kubeadm.k8s.io/v1beta4
 kind: ClusterConfiguration
-kubernetesVersion: v1.33.4
-imageRepository: kubeboot.local
 encryptionAlgorithm: ECDSA-P256
-etcd:
-  local:
-    imageTag: 3.4.23-0
+$CLUSTER_EXTRA
 YAML
-echo "==> kubeboot in the throw-away root $ROOT (node $NODE)"
-kubeboot config validate --config "$ROOT/kubeboot.yaml"
-kubeboot init phase certs --config "$ROOT/kubeboot.yaml" --rootfs "$ROOT"
-kubeboot init phase kubeconfig --config "$ROOT/kubeboot.yaml" --rootfs "$ROOT"
-kubeboot init phase etcd local --config "$ROOT/kubeboot.yaml" --rootfs "$ROOT"
-kubeboot init phase control-plane all --config "$ROOT/kubeboot.yaml" --rootfs "$ROOT"
-kubeboot init phase kubelet-start --config "$ROOT/kubeboot.yaml" --rootfs "$ROOT"
 
-# Only etcd's image exists locally: the reconciler runs the etcd manifest alone.
-mkdir -p "$ROOT/demo-manifests"
-cp "$ROOT/etc/kubernetes/manifests/etcd.yaml" "$ROOT/demo-manifests/"
-node bin/kubeboot.js kubelet --pod-manifest-path /demo-manifests --rootfs "$ROOT" --hostname-override "$NODE" \
-  --pod-infra-container-image kubeboot.local/pause:3.10 > "$ROOT/kubelet.log" 2>&1 &
-KUBELET=$!
-cleanup() {
-  if [ "${KUBEBOOT_DEMO_KEEP:-}" = 1 ]; then
-    echo "Left running: the reconciler (pid $KUBELET, log $ROOT/kubelet.log) and etcd-$NODE."
-    echo "Stop them with: kill $KUBELET; docker rm -f \$(docker ps -aq --filter label=io.kubeboot.node=$NODE)"
-    return
-  fi
-  kill "$KUBELET" 2>/dev/null || true
-  ids=$(docker ps -aq --filter "label=io.kubeboot.node=$NODE")
-  [ -z "$ids" ] || docker rm -f $ids >/dev/null
-  echo "Cleaned up the demo's reconciler and containers; files stay in $ROOT."
-}
-trap cleanup EXIT
-
-echo "==> waiting for etcd to answer over mTLS"
-P="$ROOT/etc/kubernetes/pki"
-for _ in $(seq 1 100); do
-  if out=$(curl -sS --cacert "$P/etcd/ca.crt" --cert "$P/etcd/healthcheck-client.crt" --key "$P/etcd/healthcheck-client.key" https://127.0.0.1:2379/health 2>/dev/null); then break; fi
-  sleep 0.2
+echo "==> kubeboot init in the throw-away root $ROOT (node $NODE)"
+kubeboot init --config "$ROOT/kubeboot.yaml" --rootfs "$ROOT"
+echo
+echo "==> waiting for the pods' startup probes (kubeadm's manifests: first check after 10 s), then kubeboot ps"
+for _ in $(seq 1 60); do
+  kubeboot ps --node-name "$NODE" -o json | grep -q '"ready": "0/1"' || break
+  sleep 1
 done
-echo "etcd /health: ${out:-no answer}"
 kubeboot ps --node-name "$NODE"
 echo
-cat "$ROOT/kubelet.log"
-echo
-kubeboot certs check-expiration --config "$ROOT/kubeboot.yaml" --rootfs "$ROOT" | head -5
-echo
-echo "The Docker engine stays up: export DOCKER_HOST=${DOCKER_HOST}; stop it (if the demo started it) with scripts/docker-engine.sh down"
+echo "==> the API server answers with the cluster CA:"
+curl -sS --cacert "$ROOT/etc/kubernetes/pki/ca.crt" https://127.0.0.1:6443/livez; echo
+if [ "${KUBEBOOT_DEMO_RESET:-}" = 1 ]; then
+  kubeboot reset --force --rootfs "$ROOT"
+else
+  echo
+  echo "It keeps running. Look around:  node bin/kubeboot.js logs kube-apiserver-$NODE"
+  echo "Undo it:                        node bin/kubeboot.js reset --rootfs $ROOT"
+  echo "The Docker engine: export DOCKER_HOST=${DOCKER_HOST}; stop it (if the demo started it) with scripts/docker-engine.sh down"
+fi

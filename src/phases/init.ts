@@ -110,15 +110,30 @@ export async function runInit(options: InitOptions): Promise<InitReport> {
         }
         ctx.missingImages = context.missingImages ?? [];
         if (ctx.missingImages.length === 0 || options.dryRun) return;
-        return task.newListr(
-          ctx.missingImages.map((image) => ({
-            title: `pull ${image}`,
-            task: async (_, sub) => {
-              await pullImage(docker, image, (line) => (sub.output = line));
-            },
-          })),
-          { concurrent: !config.init.nodeRegistration.imagePullSerial, exitOnError: false },
-        );
+        const failed: string[] = [];
+        await task
+          .newListr(
+            ctx.missingImages.map((image) => ({
+              title: `pull ${image}`,
+              task: async (_, sub) => {
+                try {
+                  await pullImage(docker, image, (line) => (sub.output = line));
+                } catch (err) {
+                  failed.push(image);
+                  throw err;
+                }
+              },
+            })),
+            { concurrent: !config.init.nodeRegistration.imagePullSerial, exitOnError: false },
+          )
+          .run()
+          .catch(() => undefined);
+        if (failed.length > 0 && !ignored('ImagePull', ignore)) {
+          throw new KubebootError('[preflight] Some fatal errors occurred', {
+            details: failed.map((image) => `\t[ERROR ImagePull]: ${image} is not on this machine and cannot be pulled`),
+            hint: 'On an air-gapped node: on a machine that has the images, run `kubeboot images save -o bundle.tar --config <file>`, copy bundle.tar here, then `kubeboot images load bundle.tar`. Or pull them beforehand with `kubeboot config images pull`.',
+          });
+        }
       },
     }),
     timed('certs', {

@@ -124,7 +124,9 @@ export async function applyReset(plan: ResetPlan, docker: Docker, say: (line: st
     say(`[reset] Deleted contents of ${dir}`);
   }
   for (const file of plan.files) await rm(await safe(rootfs, file), { force: true });
-  if (plan.files.length > 0) say(`[reset] Deleted files: ${plan.files.join(' ')}`);
+  const byFolder = new Map<string, string[]>();
+  for (const file of plan.files) byFolder.set(dirname(file), [...(byFolder.get(dirname(file)) ?? []), file.slice(dirname(file).length + 1)]);
+  for (const [folder, names] of byFolder) say(`[reset] Deleted from ${folder}: ${names.join(' ')}`);
   // Folders kubeboot made go only when nothing else is left in them.
   for (const folder of plan.folders) await rmdir(await safe(rootfs, folder)).catch(() => undefined);
 }
