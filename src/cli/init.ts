@@ -150,6 +150,7 @@ async function runPhases(options: InitCliOptions, phases?: Array<import('../phas
       '',
       `The static pods, as the reconciler runs them: kubeboot ps --node-name ${report.node}`,
       ...(report.reconciler ? [`The reconciler: pid ${report.reconciler.pid}, log ${report.reconciler.logFile}`] : []),
+      ...(report.unit ? [`The reconciler: systemd unit ${report.unit} (systemctl status ${report.unit}; journalctl -u ${report.unit})`] : []),
       `Undo everything: kubeboot reset${rootfs}`,
       '',
     ].join('\n'),

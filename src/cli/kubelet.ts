@@ -14,10 +14,11 @@ export function kubeletCommand(): Command {
     .option('--manifest-url <url>', 'also run the pods a URL serves (a Pod or a PodList), polled every --http-check-frequency')
     .option('--manifest-url-header <name:value>', 'a header for the --manifest-url request (repeatable)', (value: string, previous: string[] = []) => [...previous, value])
     .option('--http-check-frequency <duration>', 'how often the URL is read (default 20s, or httpCheckFrequency)')
+    .option('--kubeconfig <file>', 'the node\'s kubeconfig, for mirror pods and the Node on the API server (default: /etc/kubernetes/kubelet.conf under --rootfs, when it exists)')
     .option('--healthz-port <port>', 'the port of /healthz and /pods (default 10248, or healthzPort; 0 turns them off)')
     .option('--healthz-bind-address <ip>', 'the address of /healthz and /pods (default 127.0.0.1, or healthzBindAddress)')
     .option('--pod-infra-container-image <image>', 'the sandbox image for pods that are not hostNetwork', 'registry.k8s.io/pause:3.10.1')
-    .action(async (options: { config?: string; podManifestPath?: string; hostnameOverride?: string; rootfs?: string; containerRuntimeEndpoint?: string; podInfraContainerImage?: string; rootDir?: string; manifestUrl?: string; manifestUrlHeader?: string[]; httpCheckFrequency?: string; healthzPort?: string; healthzBindAddress?: string }) => {
+    .action(async (options: { config?: string; podManifestPath?: string; hostnameOverride?: string; rootfs?: string; containerRuntimeEndpoint?: string; podInfraContainerImage?: string; rootDir?: string; manifestUrl?: string; manifestUrlHeader?: string[]; httpCheckFrequency?: string; healthzPort?: string; healthzBindAddress?: string; kubeconfig?: string }) => {
       const { startDaemon } = await import('../reconciler/daemon.js');
       const { lineLogger } = await import('../util/log.js');
       const log = lineLogger();

@@ -40,6 +40,7 @@ export function resetCommand(): Command {
         return;
       }
       const lines = [
+        ...(plan.unit ? [`stop, disable and delete the systemd unit ${plan.unit}`] : []),
         ...(plan.reconcilerPid ? [`stop the reconciler (pid ${plan.reconcilerPid})`] : []),
         ...plan.pods.map((p) => `remove pod ${p.namespace}/${p.name} (${p.containers.length} containers)`),
         ...plan.emptied.map((d) => `delete the contents of ${d}`),

@@ -17,7 +17,8 @@ import { componentEndpoints, kubeletHealthz, type ComponentName } from './endpoi
 import { diagnose, etcdProbe, httpProbe, httpsProbe, waitHealthy, type Probe } from './health.js';
 import { pullImage } from './images.js';
 import { checks, ignored, type CheckResult, type PreflightContext } from './preflight.js';
-import { LOGFILE, startReconciler } from './reconciler-service.js';
+import { LOGFILE, reconcilerCommand, startReconciler } from './reconciler-service.js';
+import { installUnit, renderUnit, systemdRunsHost, UNIT_NAME } from './systemd-unit.js';
 
 export const INIT_PHASES = ['preflight', 'certs', 'kubeconfig', 'etcd', 'control-plane', 'kubelet-start', 'wait-control-plane'] as const;
 export type InitPhase = (typeof INIT_PHASES)[number];
@@ -44,6 +45,8 @@ export interface InitReport {
   warnings: CheckResult[];
   adminKubeconfig: string;
   reconciler?: { pid: number; reused: boolean; logFile: string };
+  /** The systemd unit that runs the reconciler, when systemd runs the host. */
+  unit?: string;
   /** With --dry-run: the throw-away folder the files were written to. */
   dryRunDir?: string;
 }
@@ -99,6 +102,7 @@ export async function runInit(options: InitOptions): Promise<InitReport> {
       task: async (ctx, task) => {
         const context: PreflightContext = { config, ...(options.rootfs ? { rootfs: options.rootfs } : {}), docker };
         const results = (await Promise.all(checks.map((check) => check.run(context)))).flat();
+        if (context.engine) task.output = context.engine;
         const ignore = [...config.init.nodeRegistration.ignorePreflightErrors, ...(options.ignorePreflightErrors ?? [])];
         const errors = results.filter((r) => r.severity === 'error' && !ignored(r.name, ignore));
         ctx.report.warnings.push(...results.filter((r) => r.severity === 'warning' || ignored(r.name, ignore)));
@@ -168,12 +172,20 @@ export async function runInit(options: InitOptions): Promise<InitReport> {
           task.output = 'dry run: the reconciler is not started';
           return;
         }
-        const started = await startReconciler({
+        const service = {
           ...(options.rootfs ? { rootfs: options.rootfs } : {}),
           node,
           configPath: KUBELET_CONFIG_PATH,
           sandboxImage: imageOf(config.cluster, 'pause') ?? 'registry.k8s.io/pause:3.10.1',
-        });
+        };
+        if (!options.rootfs && systemdRunsHost()) {
+          const environment = process.env.DOCKER_HOST ? [`DOCKER_HOST=${process.env.DOCKER_HOST}`] : [];
+          const unit = await installUnit(renderUnit({ node, command: reconcilerCommand(service), environment }));
+          ctx.report.unit = UNIT_NAME;
+          task.output = `${unit.reused ? 'Reusing the running' : 'Started the'} systemd unit ${UNIT_NAME} (journalctl -u ${UNIT_NAME})`;
+          return;
+        }
+        const started = await startReconciler(service);
         ctx.report.reconciler = started;
         task.output = `${started.reused ? 'Reusing the running' : 'Started the'} reconciler (pid ${started.pid}, log ${started.logFile})`;
       },

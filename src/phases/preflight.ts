@@ -22,6 +22,8 @@ export interface PreflightContext {
   docker: Docker;
   /** The images init needs that the engine does not have (filled by the ImagePull check). */
   missingImages?: string[];
+  /** What the CRI check found: the engine and its version. */
+  engine?: string;
 }
 
 export interface Check {
@@ -59,9 +61,10 @@ export const checks: Check[] = [
   },
   {
     name: 'CRI',
-    run: async ({ docker }) => {
+    run: async (context) => {
       try {
-        const version = await docker.version();
+        const version = await context.docker.version();
+        context.engine = `Docker engine ${version.Version} (API ${version.ApiVersion}) at ${process.env.DOCKER_HOST ?? 'unix:///var/run/docker.sock'}`;
         return version.Version ? [] : [error('CRI', 'the container engine answered without a version')];
       } catch (err) {
         return [error('CRI', `no container engine answers at ${process.env.DOCKER_HOST ?? 'unix:///var/run/docker.sock'} (${(err as Error).message}); start Docker or set DOCKER_HOST`)];

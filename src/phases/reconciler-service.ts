@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { mkdir, open, readFile, rm } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { onHost } from '../util/rootfs.js';
 
@@ -48,6 +48,23 @@ export interface StartOptions {
 }
 
 /**
+ * The command line of the reconciler init starts: the kubeboot that runs now, with the same Node.js
+ * flags, so a source checkout works as the build does.
+ */
+export function reconcilerCommand(options: StartOptions): string[] {
+  return [
+    process.execPath,
+    ...process.execArgv,
+    resolve(process.argv[1]!),
+    'kubelet',
+    '--config', onHost(options.rootfs, options.configPath),
+    '--hostname-override', options.node,
+    '--pod-infra-container-image', options.sandboxImage,
+    ...(options.rootfs ? ['--rootfs', options.rootfs] : []),
+  ];
+}
+
+/**
  * Starts `kubeboot kubelet` detached from this process, with a pidfile and a log file under the rootfs
  * (the kubeboot that runs now, with the same Node.js flags, so a source checkout works as the build does).
  * A reconciler the pidfile names that still runs for this node is reused.
@@ -58,16 +75,8 @@ export async function startReconciler(options: StartOptions): Promise<Reconciler
   if (existing) return { pid: existing, reused: true, logFile };
   await mkdir(dirname(logFile), { recursive: true, mode: 0o755 });
   const log = await open(logFile, 'a', 0o644);
-  const args = [
-    ...process.execArgv,
-    process.argv[1]!,
-    'kubelet',
-    '--config', onHost(options.rootfs, options.configPath),
-    '--hostname-override', options.node,
-    '--pod-infra-container-image', options.sandboxImage,
-    ...(options.rootfs ? ['--rootfs', options.rootfs] : []),
-  ];
-  const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', log.fd, log.fd], env: process.env });
+  const [command, ...args] = reconcilerCommand(options);
+  const child = spawn(command!, args, { detached: true, stdio: ['ignore', log.fd, log.fd], env: process.env });
   await log.close();
   const pid = child.pid;
   if (!pid) throw new Error('the reconciler could not be started');

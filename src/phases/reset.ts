@@ -11,11 +11,14 @@ import { onHost } from '../util/rootfs.js';
 import { INIT_RECORD } from './init.js';
 import { MANIFESTS } from './preflight.js';
 import { PIDFILE, runningReconciler, stopReconciler } from './reconciler-service.js';
+import { removeUnit, UNIT_PATH } from './systemd-unit.js';
 
 export interface ResetPlan {
   node: string;
   rootfs?: string;
   reconcilerPid?: number;
+  /** The systemd unit init installed (only without --rootfs). */
+  unit?: string;
   pods: RuntimePod[];
   /** Folders whose contents go (the etcd data dir), as system paths. */
   emptied: string[];
@@ -95,6 +98,7 @@ export async function planReset(config: KubebootConfig, docker: Docker, rootfs: 
     node,
     ...(rootfs ? { rootfs } : {}),
     ...(pid ? { reconcilerPid: pid } : {}),
+    ...(!rootfs && (await exists(UNIT_PATH)) ? { unit: UNIT_PATH } : {}),
     pods,
     emptied,
     files,
@@ -103,12 +107,13 @@ export async function planReset(config: KubebootConfig, docker: Docker, rootfs: 
 }
 
 export function planIsEmpty(plan: ResetPlan): boolean {
-  return !plan.reconcilerPid && plan.pods.length === 0 && plan.emptied.length === 0 && plan.files.length === 0;
+  return !plan.reconcilerPid && !plan.unit && plan.pods.length === 0 && plan.emptied.length === 0 && plan.files.length === 0;
 }
 
 /** Carries out a plan: the reconciler first (so it restarts nothing), then the containers, then the files. */
 export async function applyReset(plan: ResetPlan, docker: Docker, say: (line: string) => void): Promise<void> {
   const { rootfs } = plan;
+  if (!rootfs && (await removeUnit())) say(`[reset] Stopped and removed the systemd unit ${UNIT_PATH}`);
   if (plan.reconcilerPid) {
     await stopReconciler(rootfs);
     say(`[reset] Stopped the reconciler (pid ${plan.reconcilerPid})`);

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import Docker from 'dockerode';
@@ -16,6 +17,7 @@ import { statusNotesPath, StatusNotesWriter } from '../runtime/status-notes.js';
 import { FileSource } from './file-source.js';
 import { HttpSource } from './http-source.js';
 import { startLocalServer } from './local-server.js';
+import { MirrorManager } from './mirror-pods.js';
 import type { StaticPod } from './static-pod.js';
 import { Reconciler } from './reconciler.js';
 
@@ -36,12 +38,15 @@ export interface DaemonOptions {
   /** Override the KubeletConfiguration's healthzPort / healthzBindAddress (the kubelet's flags). */
   healthzPort?: number;
   healthzBindAddress?: string;
+  /** The kubelet's --kubeconfig: mirror pods and the Node on the API server (default /etc/kubernetes/kubelet.conf under --rootfs, when it exists). */
+  kubeconfig?: string;
   log: Logger;
 }
 
 export const DEFAULT_SANDBOX_IMAGE = 'registry.k8s.io/pause:3.10.1';
 export const DEFAULT_ROOT_DIR = '/var/lib/kubelet';
 export const DEFAULT_HEALTHZ_PORT = 10248;
+export const DEFAULT_KUBECONFIG = '/etc/kubernetes/kubelet.conf';
 /** How often the engine's containers are listed again, whatever the events said (the kubelet's PLEG relists every second; events make that unneeded). */
 const ENGINE_RELIST_MS = 10_000;
 
@@ -171,6 +176,7 @@ export async function startDaemon(options: DaemonOptions): Promise<{ stop: () =>
     notes,
   });
 
+  let mirrors: MirrorManager | undefined;
   // The desired pods are the file pods, then the URL's pods whose names the files do not take.
   let filePods: Map<string, StaticPod> | undefined = manifestPath ? undefined : new Map();
   let urlPods = new Map<string, StaticPod>();
@@ -182,7 +188,7 @@ export async function startDaemon(options: DaemonOptions): Promise<{ stop: () =>
       if (desired.has(key)) options.log('error', 'a pod from the URL has the name of a file pod: the file pod runs', { pod: key, url: manifestUrl, file: desired.get(key)!.source });
       else desired.set(key, pod);
     }
-    void reconciler.update(desired, http && !http.ready && manifestUrl ? [manifestUrl] : []);
+    void reconciler.update(desired, http && !http.ready && manifestUrl ? [manifestUrl] : []).then(() => mirrors?.kick());
   };
   const source = manifestPath
     ? new FileSource({
@@ -214,10 +220,18 @@ export async function startDaemon(options: DaemonOptions): Promise<{ stop: () =>
       pods: () => reconciler.podsWithStatus(),
     });
   }
+  const kubeconfig = options.kubeconfig ?? onHost(options.rootfs, DEFAULT_KUBECONFIG);
+  if (existsSync(kubeconfig)) {
+    mirrors = new MirrorManager({ kubeconfig, node, hostIP, log: options.log, pods: () => reconciler.podsWithStatus() });
+  } else if (options.kubeconfig) {
+    throw new KubebootError(`--kubeconfig ${options.kubeconfig}: no such file`, { hint: 'Give the kubeconfig of this node (kubeboot init writes /etc/kubernetes/kubelet.conf), or leave --kubeconfig out to run without an API server.' });
+  }
   options.log('info', 'kubeboot kubelet started', {
     node, manifests: manifestPath, url: manifestUrl, relist: `${relistMs}ms`, backoff: `${backoff.initialMs}ms..${backoff.maxMs}ms`, rootfs: options.rootfs,
     healthz: local ? `http://${healthzAddress.includes(':') ? `[${healthzAddress}]` : healthzAddress}:${local.port}/healthz` : 'off',
+    mirrors: mirrors ? kubeconfig : 'off (no kubeconfig)',
   });
+  mirrors?.start();
   source?.start();
   http?.start();
   if (!source) merge();
@@ -237,6 +251,7 @@ export async function startDaemon(options: DaemonOptions): Promise<{ stop: () =>
       events.stop();
       clearInterval(engineRelist);
       reconciler.stop();
+      mirrors?.stop();
       local?.server.close();
       await notes.close();
     },

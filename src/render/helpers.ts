@@ -29,13 +29,13 @@ export function createTemplateEngine(): typeof Handlebars {
  * Refuses a template that pastes a value without a helper (`{{image}}`, `{{{image}}}`): the names of
  * every mustache that is not a block, a partial or a helper call.
  */
-export function rawMustaches(source: string): string[] {
+export function rawMustaches(source: string, helpers: readonly string[] = VALUE_HELPERS): string[] {
   const raw: string[] = [];
   const visit = (node: hbs.AST.Node): void => {
     if (node.type === 'MustacheStatement') {
       const mustache = node as hbs.AST.MustacheStatement;
       const name = (mustache.path as hbs.AST.PathExpression).original;
-      const isHelperCall = (VALUE_HELPERS as readonly string[]).includes(name) && mustache.params.length === 1;
+      const isHelperCall = helpers.includes(name) && mustache.params.length === 1;
       if (!isHelperCall) raw.push(name);
       return;
     }

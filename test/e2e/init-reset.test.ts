@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { copyFile, readdir, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, symlink, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type Docker from 'dockerode';
@@ -192,5 +192,18 @@ healthzPort: 11248
     assert.deepEqual((await nodeContainers(nodeA)).filter((c) => c.State === 'running').map((c) => c.Id).sort(), before);
     const wait = await kubeboot(['init', 'phase', 'wait-control-plane', '--config', join(a, 'kubeboot.yaml'), '--rootfs', a]);
     assert.equal(wait.exitCode, 0, wait.stderr);
+  });
+});
+
+describe('reset safety', () => {
+  test('a symlink leading out of the rootfs is refused, and nothing outside is touched', async () => {
+    const outside = await tempDir({ 'pki/ca.key': 'not yours\n', 'admin.conf': 'not yours either\n' });
+    const root = await tempDir({ 'kubeboot.yaml': config(`s-${run}`.slice(0, 40)) });
+    await mkdir(join(root, 'etc'));
+    await symlink(outside, join(root, 'etc/kubernetes'));
+    const result = await kubeboot(['reset', '--force', '--rootfs', root, '--config', join(root, 'kubeboot.yaml')]);
+    assert.equal(result.exitCode, 1, result.stdout);
+    assert.match(result.stderr, /a symlink leads it out of the rootfs/);
+    assert.deepEqual(await files(outside), ['admin.conf', 'pki/ca.key']);
   });
 });

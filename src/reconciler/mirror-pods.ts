@@ -1,0 +1,220 @@
+import type { V1Pod, V1PodStatus } from '@kubernetes/client-node';
+import type { Pod } from 'kubernetes-types/core/v1.js';
+import type { Logger } from '../util/log.js';
+import { CONFIG_HASH } from './static-pod.js';
+
+export const CONFIG_MIRROR = 'kubernetes.io/config.mirror';
+const LEASE_NAMESPACE = 'kube-node-lease';
+const LEASE_SECONDS = 40;
+
+export interface MirrorOptions {
+  kubeconfig: string;
+  node: string;
+  hostIP: string;
+  log: Logger;
+  /** The static pods with their status now. */
+  pods: () => Promise<Pod[]>;
+  /** How often mirrors, node status and lease are reconciled (the kubelet: housekeeping 2 s, lease 10 s). */
+  periodMs?: number;
+}
+
+type Client = {
+  core: import('@kubernetes/client-node').CoreV1Api;
+  leases: import('@kubernetes/client-node').CoordinationV1Api;
+};
+
+const statusCode = (err: unknown): number | undefined => (err as { code?: number }).code;
+
+/** The status without the times that change on every computation: what decides whether to write it. */
+function statusKey(status: Pod['status']): string {
+  return JSON.stringify(status, (key, value: unknown) => (key === 'lastTransitionTime' || key === 'lastProbeTime' ? undefined : value));
+}
+
+/**
+ * The kubelet's mirror pods and node registration (kubelet.go tryReconcileMirrorPods, mirror_client.go,
+ * the node lease), through @kubernetes/client-node (1.x, loaded only when a kubeconfig is in use),
+ * authenticated with the kubeconfig's client certificate. The API server being away never touches the
+ * static pods: mirrors wait, retried with back-off, and each change of reachability is logged once.
+ */
+export class MirrorManager {
+  private client: Client | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private stopped = false;
+  private reachable: boolean | undefined;
+  private failures = 0;
+  private nodeUid: string | undefined;
+  private lastLease = 0;
+  private lastNodeStatus = 0;
+  private readonly written = new Map<string, string>();
+
+  constructor(private readonly options: MirrorOptions) {}
+
+  start(): void {
+    this.schedule(0);
+  }
+
+  stop(): void {
+    this.stopped = true;
+    clearTimeout(this.timer);
+  }
+
+  /** Sync soon (a static pod changed). */
+  kick(): void {
+    if (!this.running) this.schedule(0);
+  }
+
+  private schedule(ms: number): void {
+    if (this.stopped) return;
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.running = this.sync().finally(() => {
+        this.running = undefined;
+        const period = this.options.periodMs ?? 2000;
+        // Away: 2 s, 4 s, ... up to 30 s between tries.
+        this.schedule(this.reachable === false ? Math.min(30_000, period * 2 ** Math.min(this.failures, 4)) : period);
+      });
+    }, ms);
+  }
+
+  private async api(): Promise<Client> {
+    if (this.client) return this.client;
+    const k8s = await import('@kubernetes/client-node');
+    const config = new k8s.KubeConfig();
+    config.loadFromFile(this.options.kubeconfig);
+    this.client = { core: config.makeApiClient(k8s.CoreV1Api), leases: config.makeApiClient(k8s.CoordinationV1Api) };
+    return this.client;
+  }
+
+  private async sync(): Promise<void> {
+    try {
+      const client = await this.api();
+      await this.ensureNode(client);
+      await this.renewLease(client);
+      await this.syncMirrors(client);
+      if (this.reachable !== true) this.options.log('info', this.reachable === false ? 'the API server answers again: mirror pods are synced' : 'mirror pods are kept on the API server', { kubeconfig: this.options.kubeconfig, node: this.options.node });
+      this.reachable = true;
+      this.failures = 0;
+    } catch (err) {
+      this.failures++;
+      if (this.reachable !== false) {
+        this.options.log('warn', 'the API server cannot be reached or refused a request: mirror pods wait, the static pods keep running', {
+          kubeconfig: this.options.kubeconfig,
+          error: (err as Error).message.split('\n')[0],
+        });
+      }
+      this.reachable = false;
+      this.nodeUid = undefined;
+    }
+  }
+
+  /** Registers this node (a control-plane node: labelled and tainted as kubeadm's mark-control-plane does) and reports its status. */
+  private async ensureNode(client: Client): Promise<void> {
+    const { node, hostIP } = this.options;
+    if (!this.nodeUid) {
+      let found = await client.core.readNode({ name: node }).catch((err: unknown) => (statusCode(err) === 404 ? undefined : Promise.reject(err)));
+      if (!found) {
+        found = await client.core.createNode({
+          body: {
+            apiVersion: 'v1',
+            kind: 'Node',
+            metadata: {
+              name: node,
+              labels: { 'kubernetes.io/hostname': node, 'kubernetes.io/os': 'linux', 'node-role.kubernetes.io/control-plane': '', 'node.kubernetes.io/exclude-from-external-load-balancers': '' },
+            },
+            spec: { taints: [{ key: 'node-role.kubernetes.io/control-plane', effect: 'NoSchedule' }] },
+          },
+        });
+        this.options.log('info', 'registered the node on the API server', { node });
+      }
+      this.nodeUid = found.metadata?.uid;
+      if (!this.nodeUid) throw new Error(`the API server returned node ${node} without a uid`);
+      this.lastNodeStatus = 0;
+    }
+    if (Date.now() - this.lastNodeStatus < 10_000) return;
+    const current = await client.core.readNode({ name: node });
+    const now = new Date();
+    await client.core.replaceNodeStatus({
+      name: node,
+      body: {
+        ...current,
+        status: {
+          ...current.status,
+          addresses: [{ type: 'InternalIP', address: hostIP }, { type: 'Hostname', address: node }],
+          conditions: [{ type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'kubeboot is posting ready status', lastHeartbeatTime: now, lastTransitionTime: now }],
+          nodeInfo: { ...(current.status?.nodeInfo ?? {}), kubeletVersion: 'kubeboot', containerRuntimeVersion: 'docker', operatingSystem: 'linux', architecture: process.arch === 'x64' ? 'amd64' : process.arch } as never,
+        },
+      },
+    });
+    this.lastNodeStatus = Date.now();
+  }
+
+  private async renewLease(client: Client): Promise<void> {
+    if (Date.now() - this.lastLease < 10_000) return;
+    const { node } = this.options;
+    const now = new Date();
+    const spec = { holderIdentity: node, leaseDurationSeconds: LEASE_SECONDS, renewTime: now };
+    const owner = [{ apiVersion: 'v1', kind: 'Node', name: node, uid: this.nodeUid! }];
+    const lease = await client.leases.readNamespacedLease({ name: node, namespace: LEASE_NAMESPACE }).catch((err: unknown) => (statusCode(err) === 404 ? undefined : Promise.reject(err)));
+    if (lease) await client.leases.replaceNamespacedLease({ name: node, namespace: LEASE_NAMESPACE, body: { ...lease, spec: { ...lease.spec, ...spec } } });
+    else await client.leases.createNamespacedLease({ namespace: LEASE_NAMESPACE, body: { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: node, namespace: LEASE_NAMESPACE, ownerReferences: owner }, spec } });
+    this.lastLease = Date.now();
+  }
+
+  /** A mirror: the static pod as it is, plus the mirror annotation and the Node as its one owner (NodeRestriction's rule). */
+  private mirrorOf(pod: Pod): Pod {
+    const { status: _status, ...rest } = pod;
+    const meta = pod.metadata!;
+    const { uid: _uid, ...metadata } = meta;
+    return {
+      ...rest,
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: {
+        ...metadata,
+        annotations: { ...(meta.annotations ?? {}), [CONFIG_MIRROR]: meta.annotations?.[CONFIG_HASH] ?? '' },
+        ownerReferences: [{ apiVersion: 'v1', kind: 'Node', name: this.options.node, uid: this.nodeUid!, controller: true }],
+      },
+    };
+  }
+
+  private async syncMirrors(client: Client): Promise<void> {
+    const { log, node } = this.options;
+    const pods = await this.options.pods();
+    const list = await client.core.listPodForAllNamespaces({ fieldSelector: `spec.nodeName=${node}` });
+    const mirrors = new Map(list.items.filter((p) => p.metadata?.annotations?.[CONFIG_MIRROR] !== undefined).map((p) => [`${p.metadata!.namespace}/${p.metadata!.name}`, p]));
+    const wanted = new Set<string>();
+    for (const pod of pods) {
+      const key = `${pod.metadata!.namespace}/${pod.metadata!.name}`;
+      wanted.add(key);
+      let mirror = mirrors.get(key);
+      const hash = pod.metadata?.annotations?.[CONFIG_HASH];
+      if (mirror && (mirror.metadata?.deletionTimestamp || mirror.metadata?.annotations?.[CONFIG_MIRROR] !== hash)) {
+        // Deleted through the API, or a mirror of an older version of the pod: delete it (only that one) and make a new one.
+        await client.core
+          .deleteNamespacedPod({ name: pod.metadata!.name!, namespace: pod.metadata!.namespace!, gracePeriodSeconds: 0, body: { gracePeriodSeconds: 0, preconditions: { uid: mirror.metadata!.uid! } } })
+          .catch((err: unknown) => (statusCode(err) === 404 || statusCode(err) === 409 ? undefined : Promise.reject(err)));
+        log('info', 'deleted a mirror pod that did not match its static pod', { pod: key, reason: mirror.metadata?.deletionTimestamp ? 'deleted through the API' : 'the static pod changed' });
+        mirror = undefined;
+        this.written.delete(key);
+      }
+      if (!mirror) {
+        mirror = await client.core.createNamespacedPod({ namespace: pod.metadata!.namespace!, body: this.mirrorOf(pod) as unknown as V1Pod });
+        log('info', 'created the mirror pod', { pod: key, uid: mirror.metadata?.uid });
+      }
+      const key2 = statusKey(pod.status);
+      if (this.written.get(key) !== `${mirror.metadata?.uid}|${key2}`) {
+        await client.core.replaceNamespacedPodStatus({ name: pod.metadata!.name!, namespace: pod.metadata!.namespace!, body: { ...mirror, status: pod.status as unknown as V1PodStatus } });
+        this.written.set(key, `${mirror.metadata?.uid}|${key2}`);
+      }
+    }
+    for (const [key, mirror] of mirrors) {
+      if (wanted.has(key)) continue;
+      await client.core
+        .deleteNamespacedPod({ name: mirror.metadata!.name!, namespace: mirror.metadata!.namespace!, gracePeriodSeconds: 0 })
+        .catch((err: unknown) => (statusCode(err) === 404 ? undefined : Promise.reject(err)));
+      this.written.delete(key);
+      log('info', 'deleted a mirror pod whose static pod is gone', { pod: key });
+    }
+  }
+}
