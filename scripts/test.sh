@@ -15,7 +15,9 @@ npx --no-install tsc --noEmit -p .
 npx --no-install tsc -p tsconfig.build.json
 
 # The system paths kubeboot writes without --rootfs: the last test checks that none appeared during the run.
-KUBEBOOT_HOST_PATHS_BEFORE=$(for p in /etc/kubernetes /var/lib/kubelet /var/lib/etcd /var/run/kubeboot /var/log/kubeboot /etc/systemd/system/kubeboot-kubelet.service; do [ -e "$p" ] && echo "$p"; done | paste -sd, -)
+KUBEBOOT_HOST_PATHS_BEFORE=$(for p in /etc/kubernetes /var/lib/kubelet /var/lib/etcd /var/run/kubeboot /var/log/kubeboot /etc/systemd/system/kubeboot-kubelet.service; do
+  if [ -e "$p" ]; then echo "$p"; fi
+done | paste -sd, -)
 export KUBEBOOT_HOST_PATHS_BEFORE
 
 mapfile -t files < <(find test/unit test/e2e -name '*.test.ts' | sort)
