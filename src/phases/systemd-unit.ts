@@ -8,6 +8,8 @@ import { readIfExists } from '../util/files.js';
 import { projectRoot } from '../util/package-info.js';
 
 export const UNIT_NAME = 'kubeboot-kubelet.service';
+/** The only helper the unit template may use: systemd's quoting, not YAML's. */
+export const UNIT_HELPERS = ['arg'] as const;
 export const UNIT_PATH = `/etc/systemd/system/${UNIT_NAME}`;
 
 /** One word of a unit file's command line or Environment=: systemd's double quotes, `%` and `$` doubled. */
@@ -20,7 +22,7 @@ export function systemdArg(value: string): string {
 export function renderUnit(context: { node: string; command: string[]; environment: string[] }): string {
   const file = join(projectRoot, 'templates', `${UNIT_NAME}.hbs`);
   const source = readFileSync(file, 'utf8');
-  const raw = rawMustaches(source, ['arg']);
+  const raw = rawMustaches(source, UNIT_HELPERS);
   if (raw.length > 0) throw new Error(`${file}: values must go through the arg helper; raw: ${raw.join(', ')}`);
   const engine = Handlebars.create();
   engine.registerHelper('arg', (value: unknown) => new engine.SafeString(systemdArg(String(value))));
