@@ -1,5 +1,5 @@
-import type { V1Pod, V1PodStatus } from '@kubernetes/client-node';
 import type { Pod } from 'kubernetes-types/core/v1.js';
+import { ApiClient } from './api-client.js';
 import type { Logger } from '../util/log.js';
 import { CONFIG_HASH } from './static-pod.js';
 
@@ -18,11 +18,6 @@ export interface MirrorOptions {
   periodMs?: number;
 }
 
-type Client = {
-  core: import('@kubernetes/client-node').CoreV1Api;
-  leases: import('@kubernetes/client-node').CoordinationV1Api;
-};
-
 const statusCode = (err: unknown): number | undefined => (err as { code?: number }).code;
 
 /** The status without the times that change on every computation: what decides whether to write it. */
@@ -32,12 +27,12 @@ function statusKey(status: Pod['status']): string {
 
 /**
  * The kubelet's mirror pods and node registration (kubelet.go tryReconcileMirrorPods, mirror_client.go,
- * the node lease), through @kubernetes/client-node (1.x, loaded only when a kubeconfig is in use),
- * authenticated with the kubeconfig's client certificate. The API server being away never touches the
+ * the node lease), through a small typed API client (api-client.ts) authenticated with the kubeconfig's
+ * client certificate. The API server being away never touches the
  * static pods: mirrors wait, retried with back-off, and each change of reachability is logged once.
  */
 export class MirrorManager {
-  private client: Client | undefined;
+  private client: ApiClient | undefined;
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private stopped = false;
@@ -57,6 +52,7 @@ export class MirrorManager {
   stop(): void {
     this.stopped = true;
     clearTimeout(this.timer);
+    this.client?.close();
   }
 
   /** Sync soon (a static pod changed). */
@@ -77,18 +73,14 @@ export class MirrorManager {
     }, ms);
   }
 
-  private async api(): Promise<Client> {
-    if (this.client) return this.client;
-    const k8s = await import('@kubernetes/client-node');
-    const config = new k8s.KubeConfig();
-    config.loadFromFile(this.options.kubeconfig);
-    this.client = { core: config.makeApiClient(k8s.CoreV1Api), leases: config.makeApiClient(k8s.CoordinationV1Api) };
+  private api(): ApiClient {
+    this.client ??= new ApiClient(this.options.kubeconfig);
     return this.client;
   }
 
   private async sync(): Promise<void> {
     try {
-      const client = await this.api();
+      const client = this.api();
       await this.ensureNode(client);
       await this.renewLease(client);
       await this.syncMirrors(client);
@@ -109,21 +101,19 @@ export class MirrorManager {
   }
 
   /** Registers this node (a control-plane node: labelled and tainted as kubeadm's mark-control-plane does) and reports its status. */
-  private async ensureNode(client: Client): Promise<void> {
+  private async ensureNode(client: ApiClient): Promise<void> {
     const { node, hostIP } = this.options;
     if (!this.nodeUid) {
-      let found = await client.core.readNode({ name: node }).catch((err: unknown) => (statusCode(err) === 404 ? undefined : Promise.reject(err)));
+      let found = await client.readNode(node).catch((err: unknown) => (statusCode(err) === 404 ? undefined : Promise.reject(err)));
       if (!found) {
-        found = await client.core.createNode({
-          body: {
-            apiVersion: 'v1',
-            kind: 'Node',
-            metadata: {
-              name: node,
-              labels: { 'kubernetes.io/hostname': node, 'kubernetes.io/os': 'linux', 'node-role.kubernetes.io/control-plane': '', 'node.kubernetes.io/exclude-from-external-load-balancers': '' },
-            },
-            spec: { taints: [{ key: 'node-role.kubernetes.io/control-plane', effect: 'NoSchedule' }] },
+        found = await client.createNode({
+          apiVersion: 'v1',
+          kind: 'Node',
+          metadata: {
+            name: node,
+            labels: { 'kubernetes.io/hostname': node, 'kubernetes.io/os': 'linux', 'node-role.kubernetes.io/control-plane': '', 'node.kubernetes.io/exclude-from-external-load-balancers': '' },
           },
+          spec: { taints: [{ key: 'node-role.kubernetes.io/control-plane', effect: 'NoSchedule' }] },
         });
         this.options.log('info', 'registered the node on the API server', { node });
       }
@@ -132,32 +122,28 @@ export class MirrorManager {
       this.lastNodeStatus = 0;
     }
     if (Date.now() - this.lastNodeStatus < 10_000) return;
-    const current = await client.core.readNode({ name: node });
-    const now = new Date();
-    await client.core.replaceNodeStatus({
-      name: node,
-      body: {
-        ...current,
-        status: {
-          ...current.status,
-          addresses: [{ type: 'InternalIP', address: hostIP }, { type: 'Hostname', address: node }],
-          conditions: [{ type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'kubeboot is posting ready status', lastHeartbeatTime: now, lastTransitionTime: now }],
-          nodeInfo: { ...(current.status?.nodeInfo ?? {}), kubeletVersion: 'kubeboot', containerRuntimeVersion: 'docker', operatingSystem: 'linux', architecture: process.arch === 'x64' ? 'amd64' : process.arch } as never,
-        },
+    const current = await client.readNode(node);
+    const now = new Date().toISOString();
+    await client.replaceNodeStatus({
+      ...current,
+      status: {
+        ...current.status,
+        addresses: [{ type: 'InternalIP', address: hostIP }, { type: 'Hostname', address: node }],
+        conditions: [{ type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'kubeboot is posting ready status', lastHeartbeatTime: now, lastTransitionTime: now }],
+        nodeInfo: { ...(current.status?.nodeInfo ?? {}), kubeletVersion: 'kubeboot', containerRuntimeVersion: 'docker', operatingSystem: 'linux', architecture: process.arch === 'x64' ? 'amd64' : process.arch } as never,
       },
     });
     this.lastNodeStatus = Date.now();
   }
 
-  private async renewLease(client: Client): Promise<void> {
+  private async renewLease(client: ApiClient): Promise<void> {
     if (Date.now() - this.lastLease < 10_000) return;
     const { node } = this.options;
-    const now = new Date();
-    const spec = { holderIdentity: node, leaseDurationSeconds: LEASE_SECONDS, renewTime: now };
+    const spec = { holderIdentity: node, leaseDurationSeconds: LEASE_SECONDS, renewTime: new Date().toISOString() };
     const owner = [{ apiVersion: 'v1', kind: 'Node', name: node, uid: this.nodeUid! }];
-    const lease = await client.leases.readNamespacedLease({ name: node, namespace: LEASE_NAMESPACE }).catch((err: unknown) => (statusCode(err) === 404 ? undefined : Promise.reject(err)));
-    if (lease) await client.leases.replaceNamespacedLease({ name: node, namespace: LEASE_NAMESPACE, body: { ...lease, spec: { ...lease.spec, ...spec } } });
-    else await client.leases.createNamespacedLease({ namespace: LEASE_NAMESPACE, body: { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: node, namespace: LEASE_NAMESPACE, ownerReferences: owner }, spec } });
+    const lease = await client.readLease(LEASE_NAMESPACE, node).catch((err: unknown) => (statusCode(err) === 404 ? undefined : Promise.reject(err)));
+    if (lease) await client.replaceLease({ ...lease, spec: { ...lease.spec, ...spec } });
+    else await client.createLease({ apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: node, namespace: LEASE_NAMESPACE, ownerReferences: owner }, spec });
     this.lastLease = Date.now();
   }
 
@@ -178,10 +164,10 @@ export class MirrorManager {
     };
   }
 
-  private async syncMirrors(client: Client): Promise<void> {
+  private async syncMirrors(client: ApiClient): Promise<void> {
     const { log, node } = this.options;
     const pods = await this.options.pods();
-    const list = await client.core.listPodForAllNamespaces({ fieldSelector: `spec.nodeName=${node}` });
+    const list = await client.listPodsOnNode(node);
     const mirrors = new Map(list.items.filter((p) => p.metadata?.annotations?.[CONFIG_MIRROR] !== undefined).map((p) => [`${p.metadata!.namespace}/${p.metadata!.name}`, p]));
     const wanted = new Set<string>();
     for (const pod of pods) {
@@ -191,27 +177,27 @@ export class MirrorManager {
       const hash = pod.metadata?.annotations?.[CONFIG_HASH];
       if (mirror && (mirror.metadata?.deletionTimestamp || mirror.metadata?.annotations?.[CONFIG_MIRROR] !== hash)) {
         // Deleted through the API, or a mirror of an older version of the pod: delete it (only that one) and make a new one.
-        await client.core
-          .deleteNamespacedPod({ name: pod.metadata!.name!, namespace: pod.metadata!.namespace!, gracePeriodSeconds: 0, body: { gracePeriodSeconds: 0, preconditions: { uid: mirror.metadata!.uid! } } })
+        await client
+          .deletePod(pod.metadata!.namespace!, pod.metadata!.name!, mirror.metadata!.uid!)
           .catch((err: unknown) => (statusCode(err) === 404 || statusCode(err) === 409 ? undefined : Promise.reject(err)));
         log('info', 'deleted a mirror pod that did not match its static pod', { pod: key, reason: mirror.metadata?.deletionTimestamp ? 'deleted through the API' : 'the static pod changed' });
         mirror = undefined;
         this.written.delete(key);
       }
       if (!mirror) {
-        mirror = await client.core.createNamespacedPod({ namespace: pod.metadata!.namespace!, body: this.mirrorOf(pod) as unknown as V1Pod });
+        mirror = await client.createPod(this.mirrorOf(pod));
         log('info', 'created the mirror pod', { pod: key, uid: mirror.metadata?.uid });
       }
       const key2 = statusKey(pod.status);
       if (this.written.get(key) !== `${mirror.metadata?.uid}|${key2}`) {
-        await client.core.replaceNamespacedPodStatus({ name: pod.metadata!.name!, namespace: pod.metadata!.namespace!, body: { ...mirror, status: pod.status as unknown as V1PodStatus } });
+        await client.replacePodStatus({ ...mirror, status: pod.status! });
         this.written.set(key, `${mirror.metadata?.uid}|${key2}`);
       }
     }
     for (const [key, mirror] of mirrors) {
       if (wanted.has(key)) continue;
-      await client.core
-        .deleteNamespacedPod({ name: mirror.metadata!.name!, namespace: mirror.metadata!.namespace!, gracePeriodSeconds: 0 })
+      await client
+        .deletePod(mirror.metadata!.namespace!, mirror.metadata!.name!)
         .catch((err: unknown) => (statusCode(err) === 404 ? undefined : Promise.reject(err)));
       this.written.delete(key);
       log('info', 'deleted a mirror pod whose static pod is gone', { pod: key });
