@@ -74,6 +74,8 @@ export class Reconciler {
   private readonly reportedDead = new Set<string>();
   private readonly slots: Slots;
   private readonly pulls = new RetryBackoff();
+  /** Images seen present, with when (ensureImage's short cache). */
+  private readonly images = new Map<string, number>();
   private readonly sandboxFailures = new RetryBackoff();
   readonly probes: ProbeManager;
   private engineDown = false;
@@ -112,7 +114,7 @@ export class Reconciler {
     const desired = this.desired;
     let actual: Map<string, RuntimePod>;
     try {
-      actual = await listPods(this.options.docker, this.options.node);
+      actual = await listPods(this.options.docker, this.options.node, [], this.reportedDead);
       this.lastListed = Date.now();
       this.engineIsUp();
     } catch (err) {
@@ -122,7 +124,13 @@ export class Reconciler {
     const keys = new Set([...desired.keys(), ...[...actual.values()].map((p) => keyOf(p.namespace, p.name))]);
     const ids = new Set([...actual.values()].flatMap((p) => p.containers.map((c) => c.id)));
     this.options.notes?.retain(ids, new Set([...desired.values()].map((p) => p.uid)));
-    await Promise.all([...keys].map((key) => this.kick(key)));
+    // Each worker's first pass uses this fresh listing rather than listing its pod again.
+    const byKey = new Map<string, Map<string, RuntimePod>>();
+    for (const pod of actual.values()) {
+      const key = keyOf(pod.namespace, pod.name);
+      byKey.set(key, (byKey.get(key) ?? new Map()).set(pod.uid, pod));
+    }
+    await Promise.all([...keys].map((key) => this.kick(key, byKey.get(key) ?? new Map())));
   }
 
   /** A container of this node changed in the engine (from the event stream). */
@@ -139,16 +147,18 @@ export class Reconciler {
   }
 
   /** Runs the pod's worker; a call while it runs makes it run once more afterwards. */
-  kick(key: string): Promise<void> {
+  kick(key: string, listed?: Map<string, RuntimePod>): Promise<void> {
     const current = this.running.get(key);
     if (current) {
       this.again.add(key);
       return current;
     }
     const run = (async () => {
+      let snapshot = listed;
       do {
         this.again.delete(key);
-        await this.syncKey(key).catch((err: Error) => this.options.log('error', 'pod sync failed', { pod: key, error: err.message }));
+        await this.syncKey(key, snapshot).catch((err: Error) => this.options.log('error', 'pod sync failed', { pod: key, error: err.message }));
+        snapshot = undefined; // a further pass lists again: things changed meanwhile
       } while (this.again.has(key) && !this.stopped);
     })().finally(() => this.running.delete(key));
     this.running.set(key, run);
@@ -218,11 +228,11 @@ export class Reconciler {
     this.wakeups.set(key, { at, timer });
   }
 
-  private async syncKey(key: string): Promise<void> {
+  private async syncKey(key: string, listed?: Map<string, RuntimePod>): Promise<void> {
     if (this.stopped || !this.desired) return;
     const slash = key.indexOf('/');
     const [namespace, name] = [key.slice(0, slash), key.slice(slash + 1)];
-    const found = await listPods(this.options.docker, this.options.node, [`${labels.podName}=${name}`, `${labels.podNamespace}=${namespace}`], this.reportedDead);
+    const found = listed ?? (await listPods(this.options.docker, this.options.node, [`${labels.podName}=${name}`, `${labels.podNamespace}=${namespace}`], this.reportedDead));
     const want = this.desired.get(key);
     for (const pod of found.values()) {
       if (pod.uid === want?.uid) continue;
@@ -289,6 +299,8 @@ export class Reconciler {
     }
     await Promise.all(plan.start.map((start) => this.startContainer(pod, current, start, podIP.address)));
 
+    const probed = (spec.containers ?? []).some((c) => c.startupProbe || c.livenessProbe || c.readinessProbe);
+    if (!probed) return;
     const after = plan.start.length > 0 ? await this.relistPod(pod) : current;
     this.probes.syncPod(pod.uid, this.probeTargets(pod, after, podIP.address));
   }
@@ -327,7 +339,7 @@ export class Reconciler {
       const attempt = Math.max(-1, ...previous.map((c) => c.attempt)) + 1;
       const options = sandboxCreateOptions(pod, this.options.node, this.options.sandboxImage, attempt, this.options.notes?.path);
       try {
-        await ensureImage(docker, this.options.sandboxImage, 'IfNotPresent');
+        await ensureImage(docker, this.options.sandboxImage, 'IfNotPresent', this.images);
         const created = await this.slots.run(() => createAndStart(docker, options));
         sandbox = { id: created.id } as RuntimeContainer;
         recreated = true;
@@ -357,7 +369,7 @@ export class Reconciler {
       return;
     }
     try {
-      await ensureImage(docker, container.image!, container.imagePullPolicy);
+      await ensureImage(docker, container.image!, container.imagePullPolicy, this.images);
       this.pulls.succeeded(pullKey);
       notes?.setWaiting(pullKey, undefined);
     } catch (err) {

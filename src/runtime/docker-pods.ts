@@ -104,7 +104,7 @@ function isStatus(err: unknown, code: number): boolean {
   return (err as { statusCode?: number }).statusCode === code;
 }
 
-/** Creates (or finds, after a crash between create and start) and starts a container. */
+/** Creates and starts a container; after a crash between create and start, finds and starts that one instead. */
 export async function createAndStart(docker: Docker, options: Docker.ContainerCreateOptions): Promise<Docker.Container> {
   let container: Docker.Container;
   try {
@@ -113,14 +113,12 @@ export async function createAndStart(docker: Docker, options: Docker.ContainerCr
     // The deterministic name exists: a previous run created it. Use it rather than duplicate it.
     if (!isStatus(err, 409)) throw err;
     container = docker.getContainer(options.name!);
+    if ((await container.inspect()).State.Running) return container;
   }
-  const state = (await container.inspect()).State;
-  if (!state.Running) {
-    try {
-      await container.start();
-    } catch (err) {
-      if (!isStatus(err, 304)) throw err; // 304: already started
-    }
+  try {
+    await container.start();
+  } catch (err) {
+    if (!isStatus(err, 304)) throw err; // 304: already started
   }
   return container;
 }
@@ -129,12 +127,15 @@ export async function createAndStart(docker: Docker, options: Docker.ContainerCr
 export class ImageNeverPullError extends Error {}
 
 /** Makes the image available as the pull policy says; Never and a missing image is an error. */
-export async function ensureImage(docker: Docker, image: string, policy: string | undefined): Promise<void> {
+export async function ensureImage(docker: Docker, image: string, policy: string | undefined, known?: Map<string, number>): Promise<void> {
+  // An image seen in the last minute is taken as still there (Always asks the registry anyway).
+  if (policy !== 'Always' && (known?.get(image) ?? 0) > Date.now() - 60_000) return;
   const present = await docker
     .getImage(image)
     .inspect()
     .then(() => true)
     .catch(() => false);
+  if (present) known?.set(image, Date.now());
   if (present && policy !== 'Always') return;
   if (!present && policy === 'Never') throw new ImageNeverPullError(`image ${image} is not present and imagePullPolicy is Never`);
   try {
