@@ -7,6 +7,22 @@ import { UsageError } from '../util/errors.js';
 /** Facts that do not matter for commands that only read images or print: never detect them there. */
 const NEUTRAL_HOST = { hostname: 'node', defaultAddress: '1.2.3.4' };
 
+/** The images of the configuration `config images list|pull` names, with their version/registry flags. */
+async function imagesOf(options: { config?: string; kubernetesVersion?: string; imageRepository?: string }): Promise<string[]> {
+  const { loadConfig } = await import('../config/load.js');
+  const { controlPlaneImages } = await import('../config/images.js');
+  const { config: loaded, warnings } = await loadConfig({
+    ...(options.config ? { file: options.config } : {}),
+    flags: {
+      ...(options.kubernetesVersion ? { kubernetesVersion: options.kubernetesVersion } : {}),
+      ...(options.imageRepository ? { imageRepository: options.imageRepository } : {}),
+    },
+    host: NEUTRAL_HOST,
+  });
+  printConfigWarnings(warnings);
+  return controlPlaneImages(loaded.cluster).map((entry) => entry.image);
+}
+
 export function configCommand(): Command {
   const config = new Command('config').description('print, check, migrate kubeadm-format configuration files and list their images');
 
@@ -63,18 +79,7 @@ export function configCommand(): Command {
         .option('--image-repository <repository>', 'the registry to take the images from (overrides the config)')
         .addOption(outputOption(['text', 'json', 'yaml']))
         .action(async (options: { config?: string; kubernetesVersion?: string; imageRepository?: string; output: string }) => {
-          const { loadConfig } = await import('../config/load.js');
-          const { controlPlaneImages } = await import('../config/images.js');
-          const { config: loaded, warnings } = await loadConfig({
-            ...(options.config ? { file: options.config } : {}),
-            flags: {
-              ...(options.kubernetesVersion ? { kubernetesVersion: options.kubernetesVersion } : {}),
-              ...(options.imageRepository ? { imageRepository: options.imageRepository } : {}),
-            },
-            host: NEUTRAL_HOST,
-          });
-          printConfigWarnings(warnings);
-          const list = controlPlaneImages(loaded.cluster).map((entry) => entry.image);
+          const list = await imagesOf(options);
           if (options.output === 'text') {
             process.stdout.write(`${list.join('\n')}\n`);
           } else {
@@ -98,21 +103,10 @@ export function configCommand(): Command {
         .option('--kubernetes-version <version>', 'the Kubernetes version (overrides the config)')
         .option('--image-repository <repository>', 'the registry to take the images from (overrides the config)')
         .action(async (options: { config?: string; kubernetesVersion?: string; imageRepository?: string }) => {
-          const { loadConfig } = await import('../config/load.js');
-          const { controlPlaneImages } = await import('../config/images.js');
           const { pullImage } = await import('../phases/images.js');
           const { dockerClient } = await import('../reconciler/daemon.js');
-          const { config: loaded, warnings } = await loadConfig({
-            ...(options.config ? { file: options.config } : {}),
-            flags: {
-              ...(options.kubernetesVersion ? { kubernetesVersion: options.kubernetesVersion } : {}),
-              ...(options.imageRepository ? { imageRepository: options.imageRepository } : {}),
-            },
-            host: NEUTRAL_HOST,
-          });
-          printConfigWarnings(warnings);
           const docker = dockerClient();
-          for (const { image } of controlPlaneImages(loaded.cluster)) {
+          for (const image of await imagesOf(options)) {
             const present = await docker.getImage(image).inspect().then(() => true, () => false);
             if (!present) await pullImage(docker, image);
             process.stdout.write(`[config/images] ${present ? 'Present' : 'Pulled'} ${image}\n`);
