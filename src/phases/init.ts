@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type Docker from 'dockerode';
@@ -203,7 +203,7 @@ export async function runInit(options: InitOptions): Promise<InitReport> {
             endpoint.component === 'etcd'
               ? () => etcdProbe(config, rootfs, endpoint.url)
               : endpoint.component === 'kube-apiserver'
-                ? async () => httpsProbe(endpoint.url, await (await import('node:fs/promises')).readFile(ca, 'utf8'))
+                ? async () => httpsProbe(endpoint.url, await readFile(ca, 'utf8'))
                 : async () => httpsProbe(endpoint.url);
           checksToRun.push({ title: `${endpoint.component} at ${endpoint.url}`, component: endpoint.component, probe });
         }
