@@ -177,7 +177,7 @@ spec:
   containers:
   - name: writer
     image: ${images.busybox}
-    command: [sh, -c, 'cat /host/in.txt > /scratch/copy && echo "$(GREETING) $(NODE)" > /host/out.txt && cp /scratch/copy /host/copy.txt && sleep 3600']
+    command: [sh, -c, 'cat /host/in.txt > /scratch/copy && cp /scratch/copy /host/copy.txt && echo "$(GREETING) $(NODE)" > /host/.out.txt && mv /host/.out.txt /host/out.txt && sleep 3600']
     env:
     - {name: WHO, value: world}
     - {name: GREETING, value: "hello $(WHO)"}
@@ -193,6 +193,7 @@ spec:
     emptyDir: {}
 `);
     const { readFile } = await import('node:fs/promises');
+    // out.txt is renamed into place last: once it exists, both files are complete.
     const out = await eventually('vol wrote its files', async () => readFile(join(hostDir, 'out.txt'), 'utf8').catch(() => undefined), 15_000, 100);
     assert.equal(out.trim(), `hello world ${node}`);
     assert.equal(await readFile(join(hostDir, 'copy.txt'), 'utf8'), 'from the host');
