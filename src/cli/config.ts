@@ -103,12 +103,12 @@ export function configCommand(): Command {
         .option('--kubernetes-version <version>', 'the Kubernetes version (overrides the config)')
         .option('--image-repository <repository>', 'the registry to take the images from (overrides the config)')
         .action(async (options: { config?: string; kubernetesVersion?: string; imageRepository?: string }) => {
-          const { pullImage } = await import('../phases/images.js');
-          const { dockerClient } = await import('../reconciler/daemon.js');
-          const docker = dockerClient();
+          const { pullImageForUser } = await import('../runtime/image-policy.js');
+          const { connectRuntime } = await import('../runtime/connect.js');
+          const runtime = await connectRuntime();
           for (const image of await imagesOf(options)) {
-            const present = await docker.getImage(image).inspect().then(() => true, () => false);
-            if (!present) await pullImage(docker, image);
+            const present = await runtime.imagePresent(image);
+            if (!present) await pullImageForUser(runtime, image);
             process.stdout.write(`[config/images] ${present ? 'Present' : 'Pulled'} ${image}\n`);
           }
         }),

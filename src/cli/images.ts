@@ -9,8 +9,8 @@ export function imagesCommand(): Command {
     .option('--config <file>', 'a kubeadm-format configuration file: its control-plane images')
     .addArgument(new Argument('[image...]', 'images to save instead of the configuration’s'))
     .action(async (names: string[], options: { output: string; config?: string }) => {
-      const { dockerClient } = await import('../reconciler/daemon.js');
-      const { saveImages } = await import('../phases/images.js');
+      const { connectRuntime } = await import('../runtime/connect.js');
+      const { saveImagesForUser } = await import('../runtime/image-policy.js');
       let images = names;
       if (images.length === 0) {
         const { loadConfig } = await import('../config/load.js');
@@ -18,17 +18,17 @@ export function imagesCommand(): Command {
         const { config } = await loadConfig({ ...(options.config ? { file: options.config } : {}), host: { hostname: 'node', defaultAddress: '127.0.0.1' } });
         images = controlPlaneImages(config.cluster).map((i) => i.image);
       }
-      await saveImages(dockerClient(), images, options.output);
+      await saveImagesForUser(await connectRuntime(), images, options.output);
       process.stdout.write(`[images] Saved ${images.length} images to ${options.output}: ${images.join(' ')}\n`);
     });
   const load = new Command('load')
     .description("load images from tar files in Docker's save format (made by kubeboot images save or docker save)")
     .addArgument(new Argument('<file...>', 'tar files'))
     .action(async (files: string[]) => {
-      const { dockerClient } = await import('../reconciler/daemon.js');
-      const { loadImages } = await import('../phases/images.js');
+      const { connectRuntime } = await import('../runtime/connect.js');
+      const runtime = await connectRuntime();
       for (const file of files) {
-        const loaded = await loadImages(dockerClient(), file);
+        const loaded = await runtime.loadImages(file);
         process.stdout.write(`[images] Loaded from ${file}: ${loaded.join(' ') || '(nothing)'}\n`);
       }
     });

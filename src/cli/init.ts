@@ -114,11 +114,11 @@ interface InitCliOptions extends ConfigOptions {
 async function runPhases(options: InitCliOptions, phases?: Array<import('../phases/init.js').InitPhase>): Promise<void> {
   const { config } = await loadConfigFromOptions(options);
   const { runInit } = await import('../phases/init.js');
-  const { dockerClient } = await import('../reconciler/daemon.js');
+  const { containerRuntime } = await import('../runtime/connect.js');
   const started = Date.now();
   const report = await runInit({
     config,
-    docker: dockerClient(),
+    runtime: containerRuntime(),
     ...(options.rootfs ? { rootfs: options.rootfs } : {}),
     ...(phases ? { phases } : {}),
     skipPhases: options.skipPhases ?? [],

@@ -24,17 +24,17 @@ export function resetCommand(): Command {
       const { onHost } = await import('../util/rootfs.js');
       const { INIT_RECORD } = await import('../phases/init.js');
       const { applyReset, LEFT_BEHIND, planIsEmpty, planReset } = await import('../phases/reset.js');
-      const { dockerClient } = await import('../reconciler/daemon.js');
+      const { containerRuntime } = await import('../runtime/connect.js');
       const { existsSync } = await import('node:fs');
       const record = onHost(options.rootfs, INIT_RECORD);
       const file = options.config ?? (existsSync(record) ? record : undefined);
       if (!file) process.stderr.write(`[reset] WARNING: no --config, and no ${INIT_RECORD} (init's record, which a reset removes): looking at the default paths for this host's name\n`);
       const { config } = await loadConfig(file ? { file } : {});
-      const docker = dockerClient();
-      await docker.ping().catch((err: Error) => {
-        throw new KubebootError(`no container engine answers at ${process.env.DOCKER_HOST ?? 'unix:///var/run/docker.sock'} (${err.message})`, { hint: 'reset removes the node’s containers through the engine: start it, or set DOCKER_HOST.' });
+      const runtime = containerRuntime();
+      await runtime.connect().catch((err: Error) => {
+        throw new KubebootError(err.message, { hint: 'reset removes the node’s containers through the engine: start it, or set DOCKER_HOST.' });
       });
-      const plan = await planReset(config, docker, options.rootfs);
+      const plan = await planReset(config, runtime, options.rootfs);
       if (planIsEmpty(plan)) {
         process.stdout.write(`[reset] Nothing to do: no reconciler, container or file of node ${plan.node} is left${options.rootfs ? ` under ${options.rootfs}` : ''}.\n`);
         return;
@@ -55,7 +55,7 @@ export function resetCommand(): Command {
         process.stderr.write(`[reset] WARNING: this reverts what kubeboot init did on node ${plan.node}:\n${lines.map((l) => `  ${l}`).join('\n')}\n`);
         if (!(await confirm('[reset] Are you sure you want to proceed? [y/N]: '))) throw new KubebootError('reset aborted: nothing was removed');
       }
-      await applyReset(plan, docker, (line) => process.stdout.write(`${line}\n`));
+      await applyReset(plan, runtime, (line) => process.stdout.write(`${line}\n`));
       process.stdout.write(`\nThe reset process does not clean up:\n${LEFT_BEHIND.map((l) => `  - ${l}`).join('\n')}\n`);
     });
   return withExamples(command, [

@@ -2,10 +2,9 @@ import { readFile } from 'node:fs/promises';
 import { request as httpsRequest } from 'node:https';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import type Docker from 'dockerode';
 import type { KubebootConfig } from '../config/types.js';
-import { containerLogs } from '../runtime/container-logs.js';
-import { listPods } from '../runtime/docker-pods.js';
+import { containerLogs } from '../runtime/logs.js';
+import type { ContainerRuntime } from '../runtime/runtime.js';
 import { podRow } from '../runtime/pod-status.js';
 import { onHost } from '../util/rootfs.js';
 import type { ComponentName } from './endpoints.js';
@@ -88,8 +87,8 @@ export async function etcdProbe(config: KubebootConfig, rootfs: string | undefin
  * What to tell a user whose component did not come up: its container's state and restart count and
  * the last lines of its log, from the engine — not a generic hint.
  */
-export async function diagnose(docker: Docker, node: string, component: ComponentName, lines = 20): Promise<string> {
-  const pods = await listPods(docker, node).catch(() => undefined);
+export async function diagnose(runtime: ContainerRuntime, node: string, component: ComponentName, lines = 20): Promise<string> {
+  const pods = await runtime.listPods({ node }).catch(() => undefined);
   const pod = [...(pods?.values() ?? [])].find((p) => p.name === `${component}-${node}`);
   if (!pod) return `no ${component} pod runs on node ${node}: is the reconciler running? (kubeboot ps --node-name ${node}; its log: /var/log/kubeboot/kubelet.log)`;
   const row = podRow(pod);
@@ -98,11 +97,11 @@ export async function diagnose(docker: Docker, node: string, component: Componen
   const out = new PassThrough();
   const chunks: Buffer[] = [];
   out.on('data', (chunk: Buffer) => chunks.push(chunk));
-  await containerLogs(docker, { pod: pod.name, node, tail: lines }, { stdout: out, stderr: out }).catch(() => undefined);
+  await containerLogs(runtime, { pod: pod.name, node, tail: lines }, { stdout: out, stderr: out }).catch(() => undefined);
   let log = Buffer.concat(chunks).toString().trimEnd();
   if (!log && row.restarts > 0) {
     chunks.length = 0;
-    await containerLogs(docker, { pod: pod.name, node, tail: lines, previous: true }, { stdout: out, stderr: out }).catch(() => undefined);
+    await containerLogs(runtime, { pod: pod.name, node, tail: lines, previous: true }, { stdout: out, stderr: out }).catch(() => undefined);
     log = Buffer.concat(chunks).toString().trimEnd();
   }
   return `pod ${pod.name}: ${row.status}, container ${state}, ${row.restarts} restarts\n${log ? `last ${lines} log lines:\n${log.replace(/^/gm, '    ')}` : '(no log lines)'}\nMore: kubeboot logs ${pod.name} [--previous]`;

@@ -1,7 +1,6 @@
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type Docker from 'dockerode';
 import { Listr, PRESET_TIMER, type ListrTask } from 'listr2';
 import { controlPlaneImages, imageOf } from '../config/images.js';
 import { toYamlDocuments } from '../config/serialize.js';
@@ -15,7 +14,8 @@ import { KubebootError } from '../util/errors.js';
 import { onHost } from '../util/rootfs.js';
 import { componentEndpoints, kubeletHealthz, type ComponentName } from './endpoints.js';
 import { diagnose, etcdProbe, httpProbe, httpsProbe, waitHealthy, type Probe } from './health.js';
-import { pullImage } from './images.js';
+import { pullImageForUser } from '../runtime/image-policy.js';
+import type { ContainerRuntime } from '../runtime/runtime.js';
 import { checks, ignored, type CheckResult, type PreflightContext } from './preflight.js';
 import { LOGFILE, reconcilerCommand, startReconciler } from './reconciler-service.js';
 import { installUnit, renderUnit, systemdRunsHost, UNIT_NAME } from './systemd-unit.js';
@@ -29,7 +29,7 @@ export const INIT_RECORD = '/etc/kubernetes/kubeboot-init.yaml';
 export interface InitOptions {
   config: KubebootConfig;
   rootfs?: string;
-  docker: Docker;
+  runtime: ContainerRuntime;
   /** Phases to run (default: all), minus `skipPhases`. */
   phases?: readonly InitPhase[];
   skipPhases?: readonly string[];
@@ -65,7 +65,7 @@ function timeoutOf(config: KubebootConfig): number {
  * timings. Nothing is left half done silently: a failing phase stops the run and says what to do.
  */
 export async function runInit(options: InitOptions): Promise<InitReport> {
-  const { config, docker } = options;
+  const { config, runtime } = options;
   const skip = new Set(options.skipPhases ?? []);
   const unknown = [...skip].filter((name) => !(INIT_PHASES as readonly string[]).includes(name));
   if (unknown.length > 0) throw new KubebootError(`--skip-phases: unknown phase ${unknown.join(', ')}; the phases are ${INIT_PHASES.join(', ')}`);
@@ -100,7 +100,7 @@ export async function runInit(options: InitOptions): Promise<InitReport> {
   const tasks: Array<ListrTask<Context>> = [
     timed('preflight', {
       task: async (ctx, task) => {
-        const context: PreflightContext = { config, ...(options.rootfs ? { rootfs: options.rootfs } : {}), docker };
+        const context: PreflightContext = { config, ...(options.rootfs ? { rootfs: options.rootfs } : {}), runtime };
         const results = (await Promise.all(checks.map((check) => check.run(context)))).flat();
         if (context.engine) task.output = context.engine;
         const ignore = [...config.init.nodeRegistration.ignorePreflightErrors, ...(options.ignorePreflightErrors ?? [])];
@@ -121,7 +121,7 @@ export async function runInit(options: InitOptions): Promise<InitReport> {
               title: `pull ${image}`,
               task: async (_, sub) => {
                 try {
-                  await pullImage(docker, image, (line) => (sub.output = line));
+                  await pullImageForUser(runtime, image, (line) => (sub.output = line));
                 } catch (err) {
                   failed.push(image);
                   throw err;
@@ -217,7 +217,7 @@ export async function runInit(options: InitOptions): Promise<InitReport> {
                 sub.title = `${check.title}: healthy after ${(result.elapsedMs / 1000).toFixed(1)}s`;
                 return;
               }
-              const why = check.component ? await diagnose(docker, node, check.component) : `the reconciler does not answer; its log: ${onHost(rootfs, LOGFILE)}`;
+              const why = check.component ? await diagnose(runtime, node, check.component) : `the reconciler does not answer; its log: ${onHost(rootfs, LOGFILE)}`;
               failures.push(`${check.component ?? 'kubelet'} is not healthy after ${(result.elapsedMs / 1000).toFixed(0)}s: ${result.problem}\n${why}`);
               throw new Error(`${check.component ?? 'kubelet'} is not healthy: ${result.problem}`);
             },

@@ -1,8 +1,8 @@
 import { readdir, readFile } from 'node:fs/promises';
+import type { ContainerRuntime } from '../runtime/runtime.js';
 import { createServer } from 'node:net';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
-import type Docker from 'dockerode';
 import { controlPlaneImages } from '../config/images.js';
 import type { KubebootConfig } from '../config/types.js';
 import { hostView } from '../render/write-manifests.js';
@@ -19,7 +19,7 @@ export interface CheckResult {
 export interface PreflightContext {
   config: KubebootConfig;
   rootfs?: string;
-  docker: Docker;
+  runtime: ContainerRuntime;
   /** The images init needs that the engine does not have (filled by the ImagePull check). */
   missingImages?: string[];
   /** What the CRI check found: the engine and its version. */
@@ -63,11 +63,10 @@ export const checks: Check[] = [
     name: 'CRI',
     run: async (context) => {
       try {
-        const version = await context.docker.version();
-        context.engine = `Docker engine ${version.Version} (API ${version.ApiVersion}) at ${process.env.DOCKER_HOST ?? 'unix:///var/run/docker.sock'}`;
-        return version.Version ? [] : [error('CRI', 'the container engine answered without a version')];
+        context.engine = await context.runtime.describe();
+        return [];
       } catch (err) {
-        return [error('CRI', `no container engine answers at ${process.env.DOCKER_HOST ?? 'unix:///var/run/docker.sock'} (${(err as Error).message}); start Docker or set DOCKER_HOST`)];
+        return [error('CRI', `no container engine answers at ${context.runtime.endpoint} (${(err as Error).message}); start Docker or set DOCKER_HOST`)];
       }
     },
   },
@@ -107,7 +106,7 @@ export const checks: Check[] = [
     run: async (context) => {
       const missing: string[] = [];
       for (const { image } of controlPlaneImages(context.config.cluster)) {
-        const present = await context.docker.getImage(image).inspect().then(() => true, () => false);
+        const present = await context.runtime.imagePresent(image);
         if (!present) missing.push(image);
       }
       context.missingImages = missing;

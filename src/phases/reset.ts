@@ -1,10 +1,10 @@
 import { lstat, readdir, realpath, rm, rmdir } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
-import type Docker from 'dockerode';
 import type { KubebootConfig } from '../config/types.js';
 import { certificateSpecs, kubeconfigSpecs } from '../pki/spec.js';
 import { KUBELET_CONFIG_PATH } from '../render/write-manifests.js';
-import { listPods, removeContainer, stopPod, type RuntimePod } from '../runtime/docker-pods.js';
+import { stopPod } from '../runtime/pod-stop.js';
+import type { ContainerRuntime, RuntimePod } from '../runtime/runtime.js';
 import { statusNotesPath } from '../runtime/status-notes.js';
 import { KubebootError } from '../util/errors.js';
 import { onHost } from '../util/rootfs.js';
@@ -63,7 +63,7 @@ async function exists(path: string): Promise<boolean> {
 }
 
 /** What `kubeboot reset` would remove for this configuration and node; nothing is touched. */
-export async function planReset(config: KubebootConfig, docker: Docker, rootfs: string | undefined): Promise<ResetPlan> {
+export async function planReset(config: KubebootConfig, runtime: ContainerRuntime, rootfs: string | undefined): Promise<ResetPlan> {
   const node = config.init.nodeRegistration.name;
   const pki = config.cluster.certificatesDir;
   const candidates = [
@@ -87,7 +87,7 @@ export async function planReset(config: KubebootConfig, docker: Docker, rootfs: 
     const entries = await readdir(await safe(rootfs, dataDir)).catch(() => [] as string[]);
     if (entries.length > 0) emptied.push(dataDir);
   }
-  const pods = [...(await listPods(docker, node)).values()];
+  const pods = [...(await runtime.listPods({ node })).values()];
   // The pods' own folders (emptyDir volumes) go with them.
   for (const pod of pods) {
     const folder = join('/var/lib/kubelet/pods', pod.uid);
@@ -111,7 +111,7 @@ export function planIsEmpty(plan: ResetPlan): boolean {
 }
 
 /** Carries out a plan: the reconciler first (so it restarts nothing), then the containers, then the files. */
-export async function applyReset(plan: ResetPlan, docker: Docker, say: (line: string) => void): Promise<void> {
+export async function applyReset(plan: ResetPlan, runtime: ContainerRuntime, say: (line: string) => void): Promise<void> {
   const { rootfs } = plan;
   if (!rootfs && (await removeUnit())) say(`[reset] Stopped and removed the systemd unit ${UNIT_PATH}`);
   if (plan.reconcilerPid) {
@@ -119,7 +119,7 @@ export async function applyReset(plan: ResetPlan, docker: Docker, say: (line: st
     say(`[reset] Stopped the reconciler (pid ${plan.reconcilerPid})`);
   }
   for (const pod of plan.pods) {
-    await stopPod(docker, pod, { podIP: '127.0.0.1', graceSeconds: 2 }).catch(async () => Promise.all(pod.containers.map((c) => removeContainer(docker, c))));
+    await stopPod(runtime, pod, { podIP: '127.0.0.1', graceSeconds: 2 }).catch(async () => Promise.all(pod.containers.map((c) => runtime.removeContainer(c.id))));
     say(`[reset] Removed pod ${pod.namespace}/${pod.name} (${pod.containers.length} containers)`);
   }
   for (const dir of plan.emptied) {

@@ -1,7 +1,6 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import Docker from 'dockerode';
 import { parse } from 'yaml';
 import { detectHost } from '../config/host.js';
 import { parseGoDuration } from '../util/duration.js';
@@ -10,8 +9,9 @@ import { isRecord } from '../util/records.js';
 import type { Logger } from '../util/log.js';
 import { onHost } from '../util/rootfs.js';
 import { DEFAULT_CRASH_BACKOFF, type BackoffSettings } from '../runtime/backoff.js';
-import { listPods } from '../runtime/docker-pods.js';
-import { watchEngineEvents } from '../runtime/engine-events.js';
+import { connectRuntime } from '../runtime/connect.js';
+import { watchEngineEvents } from '../runtime/event-watch.js';
+import type { ContainerRuntime } from '../runtime/runtime.js';
 import { labels } from '../runtime/labels.js';
 import { statusNotesPath, StatusNotesWriter } from '../runtime/status-notes.js';
 import { FileSource } from './file-source.js';
@@ -50,13 +50,6 @@ export const DEFAULT_KUBECONFIG = '/etc/kubernetes/kubelet.conf';
 /** How often the engine's containers are listed again, whatever the events said (the kubelet's PLEG relists every second; events make that unneeded). */
 const ENGINE_RELIST_MS = 10_000;
 
-/** A Docker client for `unix:///path` (the kubelet's --container-runtime-endpoint), else DOCKER_HOST. */
-export function dockerClient(endpoint?: string): Docker {
-  if (!endpoint) return new Docker();
-  if (!endpoint.startsWith('unix://')) throw new KubebootError(`--container-runtime-endpoint: got ${JSON.stringify(endpoint)}, expected unix:///path/to/docker.sock`);
-  return new Docker({ socketPath: endpoint.slice('unix://'.length) });
-}
-
 async function kubeletConfiguration(file: string | undefined): Promise<Record<string, unknown>> {
   if (!file) return {};
   let text: string;
@@ -94,9 +87,9 @@ function backoffSettings(config: Record<string, unknown>, file: string | undefin
 }
 
 /** The file pods this node already runs, as their containers recorded them. */
-async function runningStaticPods(docker: Docker, node: string): Promise<StaticPod[]> {
+async function runningStaticPods(runtime: ContainerRuntime, node: string): Promise<StaticPod[]> {
   const pods: StaticPod[] = [];
-  for (const pod of (await listPods(docker, node)).values()) {
+  for (const pod of (await runtime.listPods({ node })).values()) {
     const spec = pod.containers.find((c) => c.running && c.labels[labels.podSpec])?.labels[labels.podSpec];
     if (!spec) continue;
     try {
@@ -151,21 +144,14 @@ export async function startDaemon(options: DaemonOptions): Promise<{ stop: () =>
   const healthzPort = options.healthzPort ?? (typeof config.healthzPort === 'number' ? config.healthzPort : DEFAULT_HEALTHZ_PORT);
   const healthzAddress = options.healthzBindAddress ?? (typeof config.healthzBindAddress === 'string' && config.healthzBindAddress !== '' ? config.healthzBindAddress : '127.0.0.1');
   const node = (options.hostnameOverride ?? hostname()).toLowerCase();
-  const docker = dockerClient(options.containerRuntimeEndpoint);
-  try {
-    await docker.ping();
-  } catch (err) {
-    throw new KubebootError(`no container engine answers at ${options.containerRuntimeEndpoint ?? process.env.DOCKER_HOST ?? 'unix:///var/run/docker.sock'} (${(err as Error).message})`, {
-      hint: 'Start Docker, or point --container-runtime-endpoint (or DOCKER_HOST) at its socket.',
-    });
-  }
+  const runtime = await connectRuntime(options.containerRuntimeEndpoint);
   const hostIP = (await detectHost()).defaultAddress ?? '127.0.0.1';
   const rootDir = options.rootDir ?? DEFAULT_ROOT_DIR;
   if (!rootDir.startsWith('/')) throw new KubebootError(`--root-dir: got ${JSON.stringify(rootDir)}, expected an absolute path`);
   const rootDirOnHost = onHost(options.rootfs, rootDir);
   const notes = new StatusNotesWriter(statusNotesPath(rootDirOnHost, node), node, (err) => options.log('warn', 'cannot write the status file', { error: err.message }));
   const reconciler = new Reconciler({
-    docker,
+    runtime,
     node,
     ...(options.rootfs ? { rootfs: options.rootfs } : {}),
     rootDir: rootDirOnHost,
@@ -209,7 +195,7 @@ export async function startDaemon(options: DaemonOptions): Promise<{ stop: () =>
       merge();
     } });
   }
-  source?.seed(await runningStaticPods(docker, node));
+  source?.seed(await runningStaticPods(runtime, node));
 
   let local: Awaited<ReturnType<typeof startLocalServer>> | undefined;
   if (healthzPort > 0) {
@@ -237,7 +223,7 @@ export async function startDaemon(options: DaemonOptions): Promise<{ stop: () =>
   if (!source) merge();
   // Deaths are seen from the engine's events at once; the engine relist is the safety net.
   const events = watchEngineEvents({
-    docker,
+    runtime,
     node,
     log: options.log,
     onEvent: (event) => reconciler.containerEvent(event),

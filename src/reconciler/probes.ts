@@ -1,6 +1,6 @@
-import type Docker from 'dockerode';
 import type { Container, Probe } from 'kubernetes-types/core/v1.js';
-import { execHandler, httpGetHandler, resolvePort, tcpHandler, type HandlerResult } from '../runtime/handlers.js';
+import { httpGetHandler, resolvePort, tcpHandler, type HandlerResult } from '../runtime/handlers.js';
+import type { ContainerRuntime } from '../runtime/runtime.js';
 import type { Logger } from '../util/log.js';
 
 type ProbeKind = 'startup' | 'liveness' | 'readiness';
@@ -15,7 +15,7 @@ export interface ProbeTarget {
 }
 
 export interface ProbeManagerOptions {
-  docker: Docker;
+  runtime: ContainerRuntime;
   log: Logger;
   /** A container's started/ready state changed. */
   onState: (target: ProbeTarget, state: { started: boolean; ready: boolean }) => void;
@@ -24,8 +24,8 @@ export interface ProbeManagerOptions {
 }
 
 /** Runs one probe action once. */
-export async function runProbe(docker: Docker, probe: Probe, target: ProbeTarget, timeoutMs: number): Promise<HandlerResult> {
-  if (probe.exec?.command) return execHandler(docker, target.containerId, probe.exec.command, timeoutMs);
+export async function runProbe(runtime: ContainerRuntime, probe: Probe, target: ProbeTarget, timeoutMs: number): Promise<HandlerResult> {
+  if (probe.exec?.command) return runtime.exec(target.containerId, probe.exec.command, timeoutMs);
   if (probe.httpGet) {
     const port = resolvePort(probe.httpGet.port, target.spec);
     if (port === undefined) return { ok: false, message: `no port named ${JSON.stringify(probe.httpGet.port)} in the container` };
@@ -97,7 +97,7 @@ class ContainerProber {
     let successes = 0;
     let failures = 0;
     const tick = async () => {
-      const result = await runProbe(this.options.docker, probe, this.target, timeoutMs).catch((err: Error) => ({ ok: false, message: err.message }));
+      const result = await runProbe(this.options.runtime, probe, this.target, timeoutMs).catch((err: Error) => ({ ok: false, message: err.message }));
       if (this.stopped) return;
       if (result.ok) {
         successes++;

@@ -1,7 +1,6 @@
-import type Docker from 'dockerode';
-import { listPods, type RuntimePod } from './docker-pods.js';
 import { labels } from './labels.js';
 import { podRow, type PodRow } from './pod-status.js';
+import type { ContainerRuntime, RuntimePod } from './runtime.js';
 import { readStatusNotes, statusNotesIn, type StatusNotes } from './status-notes.js';
 
 /**
@@ -9,8 +8,8 @@ import { readStatusNotes, statusNotesIn, type StatusNotes } from './status-notes
  * the reconcilers' status files add — probe results, image-pull waits, and desired pods that have no
  * container yet. Status files are found through the containers' labels and in `rootDir`.
  */
-export async function listPodRows(docker: Docker, options: { node?: string; rootDir?: string; now?: number }): Promise<PodRow[]> {
-  const found = await listPods(docker, options.node);
+export async function listPodRows(runtime: ContainerRuntime, options: { node?: string; rootDir?: string; now?: number }): Promise<PodRow[]> {
+  const found = await runtime.listPods(options.node ? { node: options.node } : {});
   const statusFileOf = (pod: RuntimePod) => pod.containers.find((c) => c.labels[labels.statusFile])?.labels[labels.statusFile];
   const paths = [...found.values()].map(statusFileOf).filter((p): p is string => p !== undefined);
   if (options.rootDir) paths.push(...(await statusNotesIn(options.rootDir)));

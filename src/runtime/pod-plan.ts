@@ -1,6 +1,6 @@
 import type { Container, PodSpec } from 'kubernetes-types/core/v1.js';
 import { decodeBackoff, restartDecision } from './backoff.js';
-import type { RuntimeContainer } from './docker-pods.js';
+import type { RuntimeContainer } from './runtime.js';
 import { labels, SANDBOX_CONTAINER } from './labels.js';
 
 export interface ContainerStart {

@@ -1,6 +1,7 @@
 import type { Container, Pod } from 'kubernetes-types/core/v1.js';
 import { decodeBackoff, restartDecision } from './backoff.js';
-import { podOfContainer, type RuntimeContainer, type RuntimePod } from './docker-pods.js';
+import { podOfContainer } from './pod-stop.js';
+import type { RuntimeContainer, RuntimePod } from './runtime.js';
 import { labels, SANDBOX_CONTAINER } from './labels.js';
 import { latestByName, shouldRestart } from './pod-plan.js';
 import type { StatusNotes } from './status-notes.js';

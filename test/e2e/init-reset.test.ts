@@ -3,7 +3,7 @@ import { copyFile, mkdir, readdir, symlink, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type Docker from 'dockerode';
-import { listPods } from '../../src/runtime/docker-pods.js';
+import { listPods } from '../support/docker.js';
 import { kubeboot } from '../support/cli.js';
 import { engine, eventually, images, newTestRun } from '../support/docker.js';
 import { tempDir } from '../support/temp.js';

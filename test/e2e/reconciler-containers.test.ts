@@ -3,7 +3,7 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type Docker from 'dockerode';
-import { listPods } from '../../src/runtime/docker-pods.js';
+import { listPods } from '../support/docker.js';
 import { kubeboot } from '../support/cli.js';
 import { engine, eventually, images, newTestRun, removeNodeContainers } from '../support/docker.js';
 import { KubeletProcess } from '../support/kubelet-process.js';

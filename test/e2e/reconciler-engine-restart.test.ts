@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { listPods } from '../../src/runtime/docker-pods.js';
+import { listPods } from '../support/docker.js';
 import { eventually, images, newTestRun } from '../support/docker.js';
 import { KubeletProcess } from '../support/kubelet-process.js';
 import { tempDir } from '../support/temp.js';

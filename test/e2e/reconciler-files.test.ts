@@ -3,7 +3,8 @@ import { mkdir, rename, rm, stat, symlink, utimes, writeFile } from 'node:fs/pro
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type Docker from 'dockerode';
-import { listPods, type RuntimePod } from '../../src/runtime/docker-pods.js';
+import type { RuntimePod } from '../../src/runtime/runtime.js';
+import { listPods } from '../support/docker.js';
 import { engine, eventually, images, newTestRun, removeNodeContainers } from '../support/docker.js';
 import { KubeletProcess, testRootDir } from '../support/kubelet-process.js';
 import { tempDir } from '../support/temp.js';

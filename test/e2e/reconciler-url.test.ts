@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type Docker from 'dockerode';
 import type { Pod } from 'kubernetes-types/core/v1.js';
-import { listPods } from '../../src/runtime/docker-pods.js';
+import { listPods } from '../support/docker.js';
 import { engine, eventually, images, newTestRun, removeNodeContainers } from '../support/docker.js';
 import { KubeletProcess } from '../support/kubelet-process.js';
 import { tempDir } from '../support/temp.js';

@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { listPods as listDockerPods } from '../../src/runtime/docker/list-pods.js';
+import type { RuntimePod } from '../../src/runtime/runtime.js';
 import Docker from 'dockerode';
 
 /** Every container a test creates carries this label, with the value of its test run. */
@@ -89,4 +91,9 @@ export async function removeNodeContainers(node: string): Promise<number> {
   const found = await docker.listContainers({ all: true, filters: { label: [`io.kubeboot.node=${node}`] } });
   await Promise.all(found.map((c) => docker.getContainer(c.Id).remove({ force: true, v: true }).catch(() => undefined)));
   return found.length;
+}
+
+/** The pods the engine has for `node` (or every node), read the way kubeboot reads them. */
+export async function listPods(docker: Docker, node?: string): Promise<Map<string, RuntimePod>> {
+  return listDockerPods(docker, node ? { node } : {});
 }

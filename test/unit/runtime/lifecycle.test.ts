@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { PodSpec } from 'kubernetes-types/core/v1.js';
 import { decodeBackoff, encodeBackoff, RetryBackoff, restartDecision } from '../../../src/runtime/backoff.js';
-import type { RuntimeContainer, RuntimePod } from '../../../src/runtime/docker-pods.js';
+import type { RuntimeContainer, RuntimePod } from '../../../src/runtime/runtime.js';
 import { labels } from '../../../src/runtime/labels.js';
 import { planPod } from '../../../src/runtime/pod-plan.js';
 import { podRow } from '../../../src/runtime/pod-status.js';

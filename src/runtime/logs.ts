@@ -1,7 +1,7 @@
-import type Docker from 'dockerode';
 import { KubebootError, UsageError } from '../util/errors.js';
-import { listPods, podOfContainer, type RuntimeContainer, type RuntimePod } from './docker-pods.js';
 import { labels, SANDBOX_CONTAINER } from './labels.js';
+import { podOfContainer } from './pod-stop.js';
+import type { ContainerRuntime, LogOutput, RuntimeContainer, RuntimePod } from './runtime.js';
 
 export interface LogsRequest {
   pod: string;
@@ -53,21 +53,12 @@ function chooseContainer(pod: RuntimePod, wanted: string | undefined, say: (line
   return chosen;
 }
 
-/** Splits the engine's multiplexed log stream (8-byte frame headers) into stdout and stderr. */
-function demux(buffer: Buffer, stdout: NodeJS.WritableStream, stderr: NodeJS.WritableStream): void {
-  for (let i = 0; i + 8 <= buffer.length; ) {
-    const size = buffer.readUInt32BE(i + 4);
-    (buffer[i] === 2 ? stderr : stdout).write(buffer.subarray(i + 8, i + 8 + size));
-    i += 8 + size;
-  }
-}
-
 /**
  * `kubeboot logs`: a static pod container's output from the engine, as `kubectl logs` shows it; with
  * --previous, the container before the current one (the reconciler keeps one exited container a name).
  */
-export async function containerLogs(docker: Docker, request: LogsRequest, out: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream }): Promise<void> {
-  const pod = findPod([...(await listPods(docker, request.node)).values()], request);
+export async function containerLogs(runtime: ContainerRuntime, request: LogsRequest, out: LogOutput): Promise<void> {
+  const pod = findPod([...(await runtime.listPods(request.node ? { node: request.node } : {})).values()], request);
   const name = chooseContainer(pod, request.container, (line) => out.stderr.write(`${line}\n`));
   const attempts = pod.containers.filter((c) => c.name === name).sort((a, b) => b.attempt - a.attempt);
   let target: RuntimeContainer | undefined = attempts[0];
@@ -76,16 +67,5 @@ export async function containerLogs(docker: Docker, request: LogsRequest, out: {
     if (!target) throw new KubebootError(`previous terminated container ${JSON.stringify(name)} in pod ${JSON.stringify(pod.name)} not found`);
   }
   if (!target) throw new KubebootError(`container ${JSON.stringify(name)} in pod ${JSON.stringify(pod.name)} has not been created yet`, { hint: `See why with: kubeboot ps --node-name ${pod.containers[0]?.labels[labels.node] ?? ''} -o json` });
-  const container = docker.getContainer(target.id);
-  const options = { stdout: true, stderr: true, timestamps: request.timestamps === true, ...(request.tail !== undefined && request.tail >= 0 ? { tail: request.tail } : {}) };
-  if (!request.follow) {
-    demux(await container.logs({ ...options, follow: false }), out.stdout, out.stderr);
-    return;
-  }
-  const stream = await container.logs({ ...options, follow: true });
-  docker.modem.demuxStream(stream, out.stdout, out.stderr);
-  await new Promise<void>((resolve) => {
-    stream.on('end', resolve);
-    stream.on('close', resolve);
-  });
+  await runtime.containerLogs(target.id, { ...(request.follow ? { follow: true } : {}), ...(request.tail !== undefined ? { tail: request.tail } : {}), ...(request.timestamps ? { timestamps: true } : {}) }, out);
 }

@@ -1,15 +1,10 @@
-import type Docker from 'dockerode';
 import type { Logger } from '../util/log.js';
-import { labels } from './labels.js';
+import type { ContainerRuntime, RuntimeEvent } from './runtime.js';
 
-export interface ContainerEvent {
-  action: string;
-  id: string;
-  labels: Record<string, string>;
-}
+export type ContainerEvent = RuntimeEvent;
 
 export interface EngineEventsOptions {
-  docker: Docker;
+  runtime: ContainerRuntime;
   node: string;
   log: Logger;
   onEvent: (event: ContainerEvent) => void;
@@ -23,12 +18,12 @@ export interface EngineEventsOptions {
  * and each loss and recovery is logged once.
  */
 export function watchEngineEvents(options: EngineEventsOptions): { stop: () => void } {
-  const { docker, node, log } = options;
+  const { runtime, node, log } = options;
   let stopped = false;
   let generation = 0;
   let failures = 0;
   let lost = false;
-  let stream: NodeJS.ReadableStream | undefined;
+  let stream: { close: () => void } | undefined;
   let retryTimer: NodeJS.Timeout | undefined;
 
   const retry = (mine: number, reason: string) => {
@@ -46,36 +41,15 @@ export function watchEngineEvents(options: EngineEventsOptions): { stop: () => v
   const open = async () => {
     const mine = generation;
     try {
-      const events = (await docker.getEvents({
-        filters: { type: ['container'], label: [`${labels.node}=${node}`], event: ['die', 'start', 'destroy', 'oom'] },
-      })) as NodeJS.ReadableStream;
+      const events = await runtime.openEvents(node, options.onEvent, (reason) => retry(mine, reason));
       if (stopped || mine !== generation) {
-        (events as unknown as { destroy?: () => void }).destroy?.();
+        events.close();
         return;
       }
       stream = events;
       if (lost) log('info', 'container engine event stream is back');
       lost = false;
       failures = 0;
-      let buffer = '';
-      events.on('data', (chunk: Buffer) => {
-        buffer += chunk.toString();
-        let newline: number;
-        while ((newline = buffer.indexOf('\n')) >= 0) {
-          const line = buffer.slice(0, newline).trim();
-          buffer = buffer.slice(newline + 1);
-          if (!line) continue;
-          try {
-            const event = JSON.parse(line) as { Action?: string; status?: string; id?: string; Actor?: { ID?: string; Attributes?: Record<string, string> } };
-            options.onEvent({ action: event.Action ?? event.status ?? '', id: event.Actor?.ID ?? event.id ?? '', labels: event.Actor?.Attributes ?? {} });
-          } catch {
-            // not an event line: ignore
-          }
-        }
-      });
-      events.on('end', () => retry(mine, 'the stream ended'));
-      events.on('close', () => retry(mine, 'the stream closed'));
-      events.on('error', (err: Error) => retry(mine, err.message));
       options.onConnected();
     } catch (err) {
       retry(mine, (err as Error).message);
@@ -87,7 +61,7 @@ export function watchEngineEvents(options: EngineEventsOptions): { stop: () => v
     stop: () => {
       stopped = true;
       clearTimeout(retryTimer);
-      (stream as unknown as { destroy?: () => void } | undefined)?.destroy?.();
+      stream?.close();
     },
   };
 }

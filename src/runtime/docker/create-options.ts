@@ -1,55 +1,14 @@
 import { mkdir, open, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type Docker from 'dockerode';
-import type { Container, EnvVar, Pod, Volume } from 'kubernetes-types/core/v1.js';
-import type { StaticPod } from '../reconciler/static-pod.js';
-import { onHost } from '../util/rootfs.js';
-import { parseQuantity } from '../util/quantity.js';
-import { encodeBackoff, type BackoffLabel } from './backoff.js';
-import { expand } from './env-expansion.js';
-import { containerName, labels, SANDBOX_CONTAINER } from './labels.js';
-
-export interface PodContext {
-  node: string;
-  rootfs?: string;
-  /** The reconciler's state folder on this machine (the kubelet's --root-dir, under --rootfs). */
-  rootDir: string;
-  /** The address of this node, for status.hostIP. */
-  hostIP: string;
-  /** The pod's address: the node's for hostNetwork pods, else the sandbox's. */
-  podIP: string;
-  /** The sandbox to join; undefined for hostNetwork pods. */
-  sandboxId?: string;
-  attempt: number;
-  restartCount: number;
-  backoff: BackoffLabel;
-  /** The reconciler's status file (host path), recorded for `kubeboot ps`. */
-  statusFile?: string;
-}
-
-/** A pod's folder under the root dir, as the kubelet lays it out; removed with the pod. */
-export function podDir(rootDir: string, uid: string): string {
-  return join(rootDir, 'pods', uid);
-}
-
-/** Where a pod's emptyDir volumes live. */
-export function emptyDirPath(rootDir: string, uid: string, volume: string): string {
-  return join(podDir(rootDir, uid), 'volumes', 'kubernetes.io~empty-dir', volume);
-}
-
-/** The labels every container of a pod carries. */
-export function podLabels(staticPod: StaticPod, node: string, statusFile?: string): Record<string, string> {
-  const meta = staticPod.pod.metadata!;
-  return {
-    ...(statusFile ? { [labels.statusFile]: statusFile } : {}),
-    [labels.podName]: meta.name!,
-    [labels.podNamespace]: meta.namespace!,
-    [labels.podUid]: staticPod.uid,
-    [labels.node]: node,
-    [labels.source]: staticPod.source,
-    [labels.terminationGracePeriod]: String(staticPod.pod.spec?.terminationGracePeriodSeconds ?? 30),
-  };
-}
+import type { EnvVar, Volume } from 'kubernetes-types/core/v1.js';
+import { onHost } from '../../util/rootfs.js';
+import { parseQuantity } from '../../util/quantity.js';
+import { expand } from '../env-expansion.js';
+import { containerName, SANDBOX_CONTAINER } from '../labels.js';
+import { emptyDirPath } from '../pod-dirs.js';
+import { containerLabels, sandboxLabels } from '../pod-labels.js';
+import type { ContainerRequest, SandboxRequest } from '../runtime.js';
 
 /**
  * Checks and prepares a hostPath volume as the kubelet does for its `type`
@@ -92,7 +51,8 @@ async function prepareHostPath(path: string, type: string | undefined, name: str
 }
 
 /** Binds and tmpfs mounts for one container; creates what hostPath types and emptyDirs need. */
-async function mountsFor(staticPod: StaticPod, container: Container, context: PodContext): Promise<{ binds: string[]; tmpfs: Record<string, string> }> {
+async function mountsFor(context: ContainerRequest): Promise<{ binds: string[]; tmpfs: Record<string, string> }> {
+  const { pod: staticPod, container } = context;
   const volumes = new Map<string, Volume>((staticPod.pod.spec?.volumes ?? []).map((v) => [v.name, v]));
   const binds: string[] = [];
   const tmpfs: Record<string, string> = {};
@@ -118,7 +78,8 @@ async function mountsFor(staticPod: StaticPod, container: Container, context: Po
 }
 
 /** env with `value` (expanded against the variables before it) and the fieldRefs the kubelet offers. */
-function environment(pod: Pod, container: Container, context: PodContext): Array<[string, string]> {
+function environment(context: ContainerRequest): Array<[string, string]> {
+  const { pod } = context.pod;
   const field: Record<string, string> = {
     'metadata.name': pod.metadata!.name!,
     'metadata.namespace': pod.metadata!.namespace!,
@@ -129,7 +90,7 @@ function environment(pod: Pod, container: Container, context: PodContext): Array
     'status.podIP': context.podIP,
   };
   const values = new Map<string, string>();
-  for (const env of container.env ?? ([] as EnvVar[])) {
+  for (const env of context.container.env ?? ([] as EnvVar[])) {
     let value = '';
     if (env.valueFrom?.fieldRef) value = field[env.valueFrom.fieldRef.fieldPath] ?? '';
     else if (env.value !== undefined) value = expand(env.value, (name) => values.get(name));
@@ -139,13 +100,14 @@ function environment(pod: Pod, container: Container, context: PodContext): Array
 }
 
 /** Docker's create options for one container of a static pod, as the dockershim made them. */
-export async function containerCreateOptions(staticPod: StaticPod, container: Container, context: PodContext): Promise<Docker.ContainerCreateOptions> {
+export async function containerCreateOptions(context: ContainerRequest): Promise<Docker.ContainerCreateOptions> {
+  const { pod: staticPod, container } = context;
   const { pod } = staticPod;
   const spec = pod.spec!;
   const meta = pod.metadata!;
-  const env = environment(pod, container, context);
+  const env = environment(context);
   const lookup = (name: string) => env.find(([key]) => key === name)?.[1];
-  const { binds, tmpfs } = await mountsFor(staticPod, container, context);
+  const { binds, tmpfs } = await mountsFor(context);
   const security = container.securityContext ?? {};
   const podSecurity = spec.securityContext ?? {};
   const runAsUser = security.runAsUser ?? podSecurity.runAsUser;
@@ -163,14 +125,7 @@ export async function containerCreateOptions(staticPod: StaticPod, container: Co
     Env: env.map(([name, value]) => `${name}=${value}`),
     ...(container.workingDir ? { WorkingDir: container.workingDir } : {}),
     ...(runAsUser !== undefined ? { User: runAsGroup !== undefined ? `${runAsUser}:${runAsGroup}` : String(runAsUser) } : {}),
-    Labels: {
-      ...podLabels(staticPod, context.node, context.statusFile),
-      [labels.containerName]: container.name,
-      [labels.type]: 'container',
-      [labels.restartCount]: String(context.restartCount),
-      [labels.backoff]: encodeBackoff(context.backoff),
-      [labels.podSpec]: JSON.stringify(pod),
-    },
+    Labels: containerLabels(context),
     HostConfig: {
       // docker-init as PID 1 forwards SIGTERM: a `sleep` as PID 1 would ignore it.
       Init: true,
@@ -193,7 +148,8 @@ export async function containerCreateOptions(staticPod: StaticPod, container: Co
 }
 
 /** The sandbox of a pod that is not hostNetwork: holds its network and IPC namespaces and its host ports. */
-export function sandboxCreateOptions(staticPod: StaticPod, node: string, image: string, attempt: number, statusFile?: string): Docker.ContainerCreateOptions {
+export function sandboxCreateOptions(request: SandboxRequest): Docker.ContainerCreateOptions {
+  const { pod: staticPod, image, attempt } = request;
   const meta = staticPod.pod.metadata!;
   const ports: Record<string, object> = {};
   const bindings: Record<string, Array<{ HostPort: string; HostIp?: string }>> = {};
@@ -208,8 +164,7 @@ export function sandboxCreateOptions(staticPod: StaticPod, node: string, image: 
   return {
     name: containerName(SANDBOX_CONTAINER, meta.name!, meta.namespace!, staticPod.uid, attempt),
     Image: image,
-    // The pod's own labels first: they must never override the ones that decide ownership.
-    Labels: { ...(meta.labels ?? {}), ...podLabels(staticPod, node, statusFile), [labels.type]: 'podsandbox', [labels.podSpec]: JSON.stringify(staticPod.pod) },
+    Labels: sandboxLabels(request),
     ExposedPorts: ports,
     HostConfig: { NetworkMode: 'bridge', PortBindings: bindings, IpcMode: 'shareable', RestartPolicy: { Name: 'no' } },
   };

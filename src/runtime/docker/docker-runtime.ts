@@ -1,0 +1,159 @@
+import Docker from 'dockerode';
+import { KubebootError } from '../../util/errors.js';
+import type { ContainerRequest, ContainerRuntime, ExecResult, LogOptions, LogOutput, PodQuery, RuntimeEvent, RuntimePod, SandboxRequest } from '../runtime.js';
+import { labels } from '../labels.js';
+import { containerCreateOptions, sandboxCreateOptions } from './create-options.js';
+import { execIn } from './exec.js';
+import { imagePresent, loadImages, pullImage, saveImages } from './images.js';
+import { listPods } from './list-pods.js';
+import { demux } from './stream-frames.js';
+
+function isStatus(err: unknown, code: number): boolean {
+  return (err as { statusCode?: number }).statusCode === code;
+}
+
+/** Ignores the engine's answers that mean "already so": 304 (already stopped or started) and 404 (gone). */
+const unlessAlready = (...codes: number[]) => (err: unknown) => (codes.some((code) => isStatus(err, code)) ? undefined : Promise.reject(err));
+
+/** The Docker engine behind the runtime interface (dockerode over its unix socket). */
+export class DockerRuntime implements ContainerRuntime {
+  readonly endpoint: string;
+  private readonly docker: Docker;
+
+  /** `endpoint`: the kubelet's --container-runtime-endpoint (`unix:///path`); default DOCKER_HOST, else the standard socket. */
+  constructor(endpoint?: string) {
+    if (endpoint !== undefined && !endpoint.startsWith('unix://')) {
+      throw new KubebootError(`--container-runtime-endpoint: got ${JSON.stringify(endpoint)}, expected unix:///path/to/docker.sock`);
+    }
+    this.docker = endpoint ? new Docker({ socketPath: endpoint.slice('unix://'.length) }) : new Docker();
+    this.endpoint = endpoint ?? process.env.DOCKER_HOST ?? 'unix:///var/run/docker.sock';
+  }
+
+  async connect(): Promise<void> {
+    try {
+      await this.docker.ping();
+    } catch (err) {
+      throw new KubebootError(`no container engine answers at ${this.endpoint} (${(err as Error).message})`, {
+        hint: 'Start Docker, or point --container-runtime-endpoint (or DOCKER_HOST) at its socket.',
+      });
+    }
+  }
+
+  async describe(): Promise<string> {
+    const version = await this.docker.version();
+    if (!version.Version) throw new Error('the container engine answered without a version');
+    return `Docker engine ${version.Version} (API ${version.ApiVersion}) at ${this.endpoint}`;
+  }
+
+  listPods(query?: PodQuery): Promise<Map<string, RuntimePod>> {
+    return listPods(this.docker, query);
+  }
+
+  async runSandbox(request: SandboxRequest): Promise<string> {
+    const options = sandboxCreateOptions(request);
+    try {
+      return await this.createAndStart(options);
+    } catch (err) {
+      // A sandbox that was created but could not start is removed now: the next try makes a new one.
+      await this.docker.getContainer(options.name!).remove({ force: true }).catch(() => undefined);
+      throw err;
+    }
+  }
+
+  async runContainer(request: ContainerRequest): Promise<string> {
+    return this.createAndStart(await containerCreateOptions(request));
+  }
+
+  async startContainer(id: string): Promise<void> {
+    await this.docker.getContainer(id).start().catch(unlessAlready(304));
+  }
+
+  async stopContainer(id: string, timeoutSeconds: number): Promise<void> {
+    await this.docker.getContainer(id).stop({ t: timeoutSeconds }).catch(unlessAlready(304, 404));
+  }
+
+  async removeContainer(id: string): Promise<void> {
+    await this.docker.getContainer(id).remove({ force: true, v: true }).catch(unlessAlready(404, 409));
+  }
+
+  async podAddress(sandboxId: string): Promise<string | undefined> {
+    const inspected = await this.docker.getContainer(sandboxId).inspect().catch(() => undefined);
+    return Object.values(inspected?.NetworkSettings.Networks ?? {}).find((n) => n.IPAddress)?.IPAddress || undefined;
+  }
+
+  exec(id: string, command: string[], timeoutMs: number): Promise<ExecResult> {
+    return execIn(this.docker, id, command, timeoutMs);
+  }
+
+  async containerLogs(id: string, options: LogOptions, out: LogOutput): Promise<void> {
+    const container = this.docker.getContainer(id);
+    const common = { stdout: true, stderr: true, timestamps: options.timestamps === true, ...(options.tail !== undefined && options.tail >= 0 ? { tail: options.tail } : {}) };
+    if (!options.follow) {
+      demux(await container.logs({ ...common, follow: false }), out.stdout, out.stderr);
+      return;
+    }
+    const stream = await container.logs({ ...common, follow: true });
+    this.docker.modem.demuxStream(stream, out.stdout, out.stderr);
+    await new Promise<void>((resolve) => {
+      stream.on('end', resolve);
+      stream.on('close', resolve);
+    });
+  }
+
+  async openEvents(node: string, onEvent: (event: RuntimeEvent) => void, onClose: (reason: string) => void): Promise<{ close: () => void }> {
+    const events = (await this.docker.getEvents({
+      filters: { type: ['container'], label: [`${labels.node}=${node}`], event: ['die', 'start', 'destroy', 'oom'] },
+    })) as NodeJS.ReadableStream;
+    let buffer = '';
+    events.on('data', (chunk: Buffer) => {
+      buffer += chunk.toString();
+      let newline: number;
+      while ((newline = buffer.indexOf('\n')) >= 0) {
+        const line = buffer.slice(0, newline).trim();
+        buffer = buffer.slice(newline + 1);
+        if (!line) continue;
+        try {
+          const event = JSON.parse(line) as { Action?: string; status?: string; id?: string; Actor?: { ID?: string; Attributes?: Record<string, string> } };
+          onEvent({ action: event.Action ?? event.status ?? '', id: event.Actor?.ID ?? event.id ?? '', labels: event.Actor?.Attributes ?? {} });
+        } catch {
+          // not an event line: ignore
+        }
+      }
+    });
+    events.on('end', () => onClose('the stream ended'));
+    events.on('close', () => onClose('the stream closed'));
+    events.on('error', (err: Error) => onClose(err.message));
+    return { close: () => (events as unknown as { destroy?: () => void }).destroy?.() };
+  }
+
+  imagePresent(image: string): Promise<boolean> {
+    return imagePresent(this.docker, image);
+  }
+
+  pullImage(image: string, progress?: (line: string) => void): Promise<void> {
+    return pullImage(this.docker, image, progress);
+  }
+
+  saveImages(images: string[], file: string): Promise<void> {
+    return saveImages(this.docker, images, file);
+  }
+
+  loadImages(file: string): Promise<string[]> {
+    return loadImages(this.docker, file);
+  }
+
+  /** Creates and starts a container; after a crash between create and start, finds and starts that one instead. */
+  private async createAndStart(options: Docker.ContainerCreateOptions): Promise<string> {
+    let container: Docker.Container;
+    try {
+      container = await this.docker.createContainer(options);
+    } catch (err) {
+      // The deterministic name exists: a previous run created it. Use it rather than duplicate it.
+      if (!isStatus(err, 409)) throw err;
+      container = this.docker.getContainer(options.name!);
+      if ((await container.inspect()).State.Running) return container.id;
+    }
+    await container.start().catch(unlessAlready(304));
+    return container.id;
+  }
+}
