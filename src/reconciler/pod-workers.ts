@@ -29,6 +29,8 @@ export class PodWorkers<Listing> {
   private readonly running = new Map<string, Promise<void>>();
   private readonly again = new Set<string>();
   private readonly wakeups = new Map<string, { at: number; timer: NodeJS.Timeout }>();
+  /** When each pod's last sync ended: a listing older than that is stale for it. */
+  private readonly syncedAt = new Map<string, number>();
   private stopped = false;
 
   constructor(
@@ -36,18 +38,24 @@ export class PodWorkers<Listing> {
     private readonly onError: (key: string, err: Error) => void,
   ) {}
 
-  /** Runs the pod's worker; a call while it runs makes it run once more afterwards. */
-  kick(key: string, listed?: Listing): Promise<void> {
+  /**
+   * Runs the pod's worker; a call while it runs makes it run once more afterwards. `listed`: a listing
+   * made at `listedAt`, used for the first pass only when no sync of this pod ended since (a sync that
+   * ended meanwhile changed what the listing shows, and acting on it would start a container twice).
+   */
+  kick(key: string, listed?: Listing, listedAt = 0): Promise<void> {
     const current = this.running.get(key);
     if (current) {
       this.again.add(key);
       return current;
     }
+    const fresh = listed !== undefined && (this.syncedAt.get(key) ?? 0) < listedAt;
     const run = (async () => {
-      let snapshot = listed;
+      let snapshot = fresh ? listed : undefined;
       do {
         this.again.delete(key);
         await this.sync(key, snapshot).catch((err: Error) => this.onError(key, err));
+        this.syncedAt.set(key, Date.now());
         snapshot = undefined; // a further pass lists again: things changed meanwhile
       } while (this.again.has(key) && !this.stopped);
     })().finally(() => this.running.delete(key));

@@ -92,6 +92,7 @@ export class Reconciler {
     if (this.stopped || !this.desired) return;
     const desired = this.desired;
     let actual: Map<string, RuntimePod>;
+    const listedAt = Date.now();
     try {
       actual = await this.list();
       this.lastListed = Date.now();
@@ -109,7 +110,7 @@ export class Reconciler {
       const key = keyOf(pod.namespace, pod.name);
       byKey.set(key, (byKey.get(key) ?? new Map()).set(pod.uid, pod));
     }
-    await Promise.all([...keys].map((key) => this.workers.kick(key, byKey.get(key) ?? new Map())));
+    await Promise.all([...keys].map((key) => this.workers.kick(key, byKey.get(key) ?? new Map(), listedAt)));
   }
 
   /** A container of this node changed in the engine (from the event stream). */

@@ -140,8 +140,8 @@ export class FakeRuntime implements ContainerRuntime {
   private run(name: string, image: string, containerLabels: Record<string, string>): string {
     const existing = [...this.containers.values()].find((c) => c.name === name);
     if (existing) {
-      // As the engine answers 409 for a name in use: the reconciler starts that one.
-      if (existing.state !== 'running') Object.assign(existing, { state: 'running', startedAt: Date.now() });
+      // As the engine answers 409 for a name in use: the runtime starts that one if it never ran.
+      if (existing.state === 'created') Object.assign(existing, { state: 'running', startedAt: Date.now() });
       return existing.id;
     }
     if (!this.images.has(image)) throw new Error(`No such image: ${image}`);

@@ -148,10 +148,11 @@ export class DockerRuntime implements ContainerRuntime {
     try {
       container = await this.docker.createContainer(options);
     } catch (err) {
-      // The deterministic name exists: a previous run created it. Use it rather than duplicate it.
+      // The deterministic name exists: a previous run created it. Use it rather than duplicate it, and
+      // start it only if it never ran: starting an exited container would run it a second time.
       if (!isStatus(err, 409)) throw err;
       container = this.docker.getContainer(options.name!);
-      if ((await container.inspect()).State.Running) return container.id;
+      if ((await container.inspect()).State.Status !== 'created') return container.id;
     }
     await container.start().catch(unlessAlready(304));
     return container.id;
