@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { loadConfig } from '../src/config/load.js';
 import { ensureCertificates } from '../src/pki/certificates.js';
+import { Host } from '../src/util/host.js';
 import { row, type Row } from './support.js';
 
 const CAS = ['ca', 'front-proxy-ca', 'etcd-ca'];
@@ -41,7 +42,7 @@ export async function pkiRows(runs: number): Promise<Row[]> {
       try {
         await writeFile(join(dir, 'config.yaml'), `apiVersion: kubeadm.k8s.io/v1beta4\nkind: InitConfiguration\nnodeRegistration: {name: bench}\nlocalAPIEndpoint: {advertiseAddress: 10.0.0.10}\n---\napiVersion: kubeadm.k8s.io/v1beta4\nkind: ClusterConfiguration\nencryptionAlgorithm: ${algorithm}\n`);
         const { config } = await loadConfig({ file: join(dir, 'config.yaml') });
-        const ms = await timed(() => ensureCertificates(config, { rootfs: join(dir, 'root') }));
+        const ms = await timed(() => ensureCertificates(config, Host.scratch(join(dir, 'root'))));
         const shell = await timed(() => execa('bash', ['-c', opensslScript(algorithm)], { cwd: dir }));
         if (i > 0) {
           // the first round warms up (module loading, page cache)

@@ -23,7 +23,8 @@ function checkExpirationCommand(): Command {
     .action(async (options: ConfigOptions & { output: string }) => {
       const { config } = await loadConfigFromOptions(options);
       const { checkExpiration } = await import('../pki/expiration.js');
-      const report = await checkExpiration(config, options.rootfs);
+      const { Host } = await import('../util/host.js');
+      const report = await checkExpiration(config, await Host.open(options.rootfs));
       const now = Date.now();
       if (options.output !== 'text') {
         const entry = (e: (typeof report.certificates)[number]) => ({
@@ -70,7 +71,8 @@ function renewCommand(): Command {
   addConfigFileOptions(command).action(async (names: string[], options: ConfigOptions) => {
     const { config } = await loadConfigFromOptions(options);
     const { renewCertificates } = await import('../pki/renew.js');
-    const result = await renewCertificates(config, names, options.rootfs ? { rootfs: options.rootfs } : {});
+    const { Host } = await import('../util/host.js');
+    const result = await renewCertificates(config, await Host.open(options.rootfs), names);
     for (const entry of result.renewed) process.stdout.write(`[certs] renewed ${entry.name} (${entry.file}), valid until ${entry.expirationDate.toISOString()}\n`);
     if (result.restartedPods.length > 0) {
       process.stdout.write(`These static pods use renewed files and will be restarted: ${result.restartedPods.map((p) => p.pod).join(', ')}\n`);

@@ -9,7 +9,7 @@ export interface ConfigOptions extends InitFlags {
   rootfs?: string;
 }
 
-const list = (value: string, previous: string[] = []): string[] => [
+export const list = (value: string, previous: string[] = []): string[] => [
   ...previous,
   ...value
     .split(',')

@@ -1,4 +1,5 @@
 import type { HostFacts } from './host.js';
+import { KUBELET_HEALTHZ_PORT, KUBELET_ROOT_DIR, KUBERNETES_DIR } from '../util/constants.js';
 import { nthAddress, parseCidr } from '../util/ip.js';
 import { isRecord } from '../util/records.js';
 import { DEFAULT_KUBERNETES_VERSION } from './versions.js';
@@ -23,9 +24,9 @@ import {
 
 /** kubeadm's constants (cmd/kubeadm/app/constants, apis/kubeadm/v1beta4/defaults.go). */
 export const defaults = {
-  kubernetesDir: '/etc/kubernetes',
+  kubernetesDir: KUBERNETES_DIR,
   staticPodPath: '/etc/kubernetes/manifests',
-  kubeletDir: '/var/lib/kubelet',
+  kubeletDir: KUBELET_ROOT_DIR,
   certificatesDir: '/etc/kubernetes/pki',
   etcdDataDir: '/var/lib/etcd',
   imageRepository: 'registry.k8s.io',
@@ -221,7 +222,7 @@ export function defaultKubeletConfiguration(raw: Raw | undefined, cluster: Clust
     clusterDNS: [clusterDnsAddress(cluster.networking.serviceSubnet)],
     clusterDomain: cluster.networking.dnsDomain,
     healthzBindAddress: '127.0.0.1',
-    healthzPort: 10248,
+    healthzPort: KUBELET_HEALTHZ_PORT,
     rotateCertificates: true,
     staticPodPath: defaults.staticPodPath,
   };

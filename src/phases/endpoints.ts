@@ -1,7 +1,8 @@
 import type { KubebootConfig } from '../config/types.js';
+import { KUBELET_HEALTHZ_PORT, type ComponentName } from '../util/constants.js';
 import { componentPods, type ComponentPod, type HostView } from '../render/components.js';
 
-export type ComponentName = 'etcd' | 'kube-apiserver' | 'kube-controller-manager' | 'kube-scheduler';
+export type { ComponentName };
 
 export interface ComponentEndpoint {
   component: ComponentName;
@@ -61,7 +62,7 @@ export function componentEndpoints(config: KubebootConfig, host: HostView): Comp
 
 /** The reconciler's /healthz, from the KubeletConfiguration (port 0: off). */
 export function kubeletHealthz(config: KubebootConfig): { url: string; port: number } | undefined {
-  const port = typeof config.kubelet.healthzPort === 'number' ? config.kubelet.healthzPort : 10248;
+  const port = typeof config.kubelet.healthzPort === 'number' ? config.kubelet.healthzPort : KUBELET_HEALTHZ_PORT;
   const address = typeof config.kubelet.healthzBindAddress === 'string' && config.kubelet.healthzBindAddress ? config.kubelet.healthzBindAddress : '127.0.0.1';
   return port > 0 ? { url: `http://${bracket(address)}:${port}/healthz`, port } : undefined;
 }

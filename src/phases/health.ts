@@ -6,7 +6,7 @@ import type { KubebootConfig } from '../config/types.js';
 import { containerLogs } from '../runtime/logs.js';
 import type { ContainerRuntime } from '../runtime/runtime.js';
 import { podRow } from '../runtime/pod-status.js';
-import { onHost } from '../util/rootfs.js';
+import type { Host } from '../util/host.js';
 import type { ComponentName } from './endpoints.js';
 
 /** One try of a health check: undefined when healthy, else what is wrong. */
@@ -65,8 +65,8 @@ function quietGrpcServerNameWarning(): void {
 }
 
 /** etcd's health over mTLS with the healthcheck-client certificate, as kubeadm's etcd client checks it (etcd3). */
-export async function etcdProbe(config: KubebootConfig, rootfs: string | undefined, clientUrl: string): Promise<Probe> {
-  const pki = onHost(rootfs, join(config.cluster.certificatesDir, 'etcd'));
+export async function etcdProbe(config: KubebootConfig, host: Host, clientUrl: string): Promise<Probe> {
+  const pki = host.path(join(config.cluster.certificatesDir, 'etcd'));
   const [ca, cert, key] = await Promise.all(['ca.crt', 'healthcheck-client.crt', 'healthcheck-client.key'].map((name) => readFile(join(pki, name))));
   const { Etcd3 } = await import('etcd3');
   quietGrpcServerNameWarning();

@@ -1,12 +1,12 @@
-import { readdir, readFile } from 'node:fs/promises';
-import type { ContainerRuntime } from '../runtime/runtime.js';
+import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { controlPlaneImages } from '../config/images.js';
 import type { KubebootConfig } from '../config/types.js';
 import { hostView } from '../render/write-manifests.js';
-import { onHost } from '../util/rootfs.js';
+import type { ContainerRuntime } from '../runtime/runtime.js';
+import type { Host } from '../util/host.js';
 import { componentEndpoints, kubeletHealthz } from './endpoints.js';
 
 export interface CheckResult {
@@ -18,7 +18,8 @@ export interface CheckResult {
 
 export interface PreflightContext {
   config: KubebootConfig;
-  rootfs?: string;
+  /** The machine (under --rootfs): what exists there already. */
+  host: Host;
   runtime: ContainerRuntime;
   /** The images init needs that the engine does not have (filled by the ImagePull check). */
   missingImages?: string[];
@@ -44,8 +45,8 @@ function portInUse(port: number): Promise<boolean> {
 }
 
 /** The ports init's components and reconciler will listen on: the ones the configuration moved, too. */
-export function controlPlanePorts(config: KubebootConfig, rootfs?: string): number[] {
-  const ports = componentEndpoints(config, hostView(rootfs ? { rootfs } : {})).flatMap((e) => e.ports);
+export function controlPlanePorts(config: KubebootConfig, host: Host): number[] {
+  const ports = componentEndpoints(config, hostView(host)).flatMap((e) => e.ports);
   const healthz = kubeletHealthz(config);
   if (healthz) ports.push(healthz.port);
   return [...new Set(ports)].sort((a, b) => a - b);
@@ -57,7 +58,7 @@ export const MANIFESTS = ['etcd', 'kube-apiserver', 'kube-controller-manager', '
 export const checks: Check[] = [
   {
     name: 'IsPrivilegedUser',
-    run: async ({ rootfs }) => (rootfs || process.getuid?.() === 0 ? [] : [error('IsPrivilegedUser', 'user is not running as root; run as root, or try kubeboot in a throw-away folder with --rootfs DIR')]),
+    run: async ({ host }) => (host.rootfs || process.getuid?.() === 0 ? [] : [error('IsPrivilegedUser', 'user is not running as root; run as root, or try kubeboot in a throw-away folder with --rootfs DIR')]),
   },
   {
     name: 'CRI',
@@ -72,9 +73,9 @@ export const checks: Check[] = [
   },
   {
     name: 'Port',
-    run: async ({ config, rootfs }) => {
+    run: async ({ config, host }) => {
       const results: CheckResult[] = [];
-      for (const port of controlPlanePorts(config, rootfs)) {
+      for (const port of controlPlanePorts(config, host)) {
         if (await portInUse(port)) results.push(error(`Port-${port}`, `Port ${port} is in use`));
       }
       return results;
@@ -82,11 +83,11 @@ export const checks: Check[] = [
   },
   {
     name: 'FileAvailable',
-    run: async ({ config, rootfs }) => {
+    run: async ({ config, host }) => {
       const results: CheckResult[] = [];
       for (const component of MANIFESTS) {
         const path = join(config.kubelet.staticPodPath, `${component}.yaml`);
-        const exists = await readFile(onHost(rootfs, path)).then(() => true, () => false);
+        const exists = await host.exists(path);
         if (exists) results.push(error(`FileAvailable-${path.replace(/\//g, '-')}`, `${path} already exists: run kubeboot reset to undo an earlier init`));
       }
       return results;
@@ -94,10 +95,10 @@ export const checks: Check[] = [
   },
   {
     name: 'DirAvailable',
-    run: async ({ config, rootfs }) => {
+    run: async ({ config, host }) => {
       const dataDir = config.cluster.etcd.external ? undefined : config.cluster.etcd.local?.dataDir;
       if (!dataDir) return [];
-      const entries = await readdir(onHost(rootfs, dataDir)).catch(() => [] as string[]);
+      const entries = await host.list(dataDir);
       return entries.length > 0 ? [error(`DirAvailable-${dataDir.replace(/\//g, '-')}`, `${dataDir} is not empty: run kubeboot reset to undo an earlier init`)] : [];
     },
   },

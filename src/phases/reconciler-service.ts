@@ -1,12 +1,11 @@
 import { spawn } from 'node:child_process';
-import { mkdir, open, readFile, rm } from 'node:fs/promises';
+import { mkdir, open, readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { writeFileAtomic } from '../util/atomic-write.js';
-import { onHost } from '../util/rootfs.js';
+import { RECONCILER_LOGFILE as LOGFILE, RECONCILER_PIDFILE as PIDFILE } from '../util/constants.js';
+import type { Host } from '../util/host.js';
 
 /** Where a detached reconciler (no systemd, or a --rootfs) keeps its pid and log, under the rootfs. */
-export const PIDFILE = '/var/run/kubeboot/kubelet.pid';
-export const LOGFILE = '/var/log/kubeboot/kubelet.log';
+export { LOGFILE, PIDFILE };
 
 export interface ReconcilerProcess {
   pid: number;
@@ -27,8 +26,8 @@ async function alive(pid: number): Promise<boolean> {
 }
 
 /** The running reconciler the pidfile names, if it is still there and for this node. */
-export async function runningReconciler(rootfs: string | undefined, node?: string): Promise<number | undefined> {
-  const text = await readFile(onHost(rootfs, PIDFILE), 'utf8').catch(() => undefined);
+export async function runningReconciler(host: Host, node?: string): Promise<number | undefined> {
+  const text = await host.read(PIDFILE).catch(() => undefined);
   const pid = Number(text?.trim());
   if (!Number.isInteger(pid) || pid <= 0 || !(await alive(pid))) return undefined;
   if (node) {
@@ -40,7 +39,7 @@ export async function runningReconciler(rootfs: string | undefined, node?: strin
 }
 
 export interface StartOptions {
-  rootfs?: string;
+  host: Host;
   node: string;
   /** The KubeletConfiguration as the system sees it (under --rootfs). */
   configPath: string;
@@ -57,10 +56,10 @@ export function reconcilerCommand(options: StartOptions): string[] {
     ...process.execArgv,
     resolve(process.argv[1]!),
     'kubelet',
-    '--config', onHost(options.rootfs, options.configPath),
+    '--config', options.host.path(options.configPath),
     '--hostname-override', options.node,
     '--pod-infra-container-image', options.sandboxImage,
-    ...(options.rootfs ? ['--rootfs', options.rootfs] : []),
+    ...(options.host.rootfs ? ['--rootfs', options.host.rootfs] : []),
   ];
 }
 
@@ -70,8 +69,8 @@ export function reconcilerCommand(options: StartOptions): string[] {
  * A reconciler the pidfile names that still runs for this node is reused.
  */
 export async function startReconciler(options: StartOptions): Promise<ReconcilerProcess> {
-  const logFile = onHost(options.rootfs, LOGFILE);
-  const existing = await runningReconciler(options.rootfs, options.node);
+  const logFile = options.host.path(LOGFILE);
+  const existing = await runningReconciler(options.host, options.node);
   if (existing) return { pid: existing, reused: true, logFile };
   await mkdir(dirname(logFile), { recursive: true, mode: 0o755 });
   const log = await open(logFile, 'a', 0o644);
@@ -81,18 +80,18 @@ export async function startReconciler(options: StartOptions): Promise<Reconciler
   const pid = child.pid;
   if (!pid) throw new Error('the reconciler could not be started');
   child.unref();
-  await writeFileAtomic(onHost(options.rootfs, PIDFILE), `${pid}\n`, { mode: 0o644, dirMode: 0o755 });
+  await options.host.write(PIDFILE, `${pid}\n`, { mode: 0o644, dirMode: 0o755 });
   return { pid, reused: false, logFile };
 }
 
 /** Stops the reconciler the pidfile names (SIGTERM; its pods keep running until reset removes them). */
-export async function stopReconciler(rootfs: string | undefined): Promise<number | undefined> {
-  const pid = await runningReconciler(rootfs);
+export async function stopReconciler(host: Host): Promise<number | undefined> {
+  const pid = await runningReconciler(host);
   if (pid) {
     process.kill(pid, 'SIGTERM');
     for (let i = 0; i < 100 && (await alive(pid)); i++) await new Promise((resolve) => setTimeout(resolve, 50));
     if (await alive(pid)) process.kill(pid, 'SIGKILL');
   }
-  await rm(onHost(rootfs, PIDFILE), { force: true });
+  await host.remove(PIDFILE);
   return pid;
 }

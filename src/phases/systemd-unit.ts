@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import Handlebars from 'handlebars';
@@ -53,7 +54,7 @@ export async function installUnit(content: string): Promise<{ reused: boolean }>
 export async function removeUnit(): Promise<boolean> {
   if (!existsSync(UNIT_PATH)) return false;
   await execa('systemctl', ['disable', '--now', UNIT_NAME], { reject: false });
-  await execa('rm', ['-f', UNIT_PATH]);
+  await rm(UNIT_PATH, { force: true });
   await execa('systemctl', ['daemon-reload'], { reject: false });
   return true;
 }

@@ -1,10 +1,8 @@
 import { join } from 'node:path';
 import type { KubebootConfig } from '../config/types.js';
-import { writeFileAtomic } from '../util/atomic-write.js';
-import { readIfExists } from '../util/files.js';
 import { parseGoDuration } from '../util/duration.js';
 import { KubebootError, UsageError } from '../util/errors.js';
-import { onHost } from '../util/rootfs.js';
+import type { Host } from '../util/host.js';
 import { certificateMismatches, issueCa, issueLeaf, type Authority } from './certificate.js';
 import { generateKeyPair, importPrivateKeyPem, privateKeyPem, publicKeyPem, type KeyPair } from './keys.js';
 import { certificateSpecs, type CertificateSpec } from './spec.js';
@@ -22,7 +20,6 @@ export interface CertificateResult {
 }
 
 export interface PkiOptions {
-  rootfs?: string;
   /** kubeadm names to handle (`ca`, `apiserver`, ..., `sa`); all when absent. */
   only?: readonly string[];
   now?: Date;
@@ -41,11 +38,11 @@ export interface LoadedAuthority {
 }
 
 /** Loads `<certificatesDir>/<file>.crt` and `.key` for a CA; undefined when the certificate is absent. */
-export async function loadAuthority(dir: string, spec: CertificateSpec): Promise<LoadedAuthority | undefined> {
-  const certPem = await readIfExists(join(dir, `${spec.file}.crt`));
+export async function loadAuthority(host: Host, dir: string, spec: CertificateSpec): Promise<LoadedAuthority | undefined> {
+  const certPem = await host.read(join(dir, `${spec.file}.crt`));
   if (certPem === undefined) return undefined;
   const certificate = new x509.X509Certificate(certPem);
-  const keyPem = await readIfExists(join(dir, `${spec.file}.key`));
+  const keyPem = await host.read(join(dir, `${spec.file}.key`));
   if (keyPem === undefined) return { certificate };
   const { keys, algorithm } = await importPrivateKeyPem(keyPem);
   return { certificate, signer: { certificate, keys, algorithm } };
@@ -56,9 +53,9 @@ export async function loadAuthority(dir: string, spec: CertificateSpec): Promise
  * Everything is checked and generated in memory first; files are written only when nothing is wrong,
  * so a failed run leaves the folder as it was.
  */
-export async function ensureCertificates(config: KubebootConfig, options: PkiOptions = {}): Promise<CertificateResult[]> {
+export async function ensureCertificates(config: KubebootConfig, host: Host, options: PkiOptions = {}): Promise<CertificateResult[]> {
   const { cluster } = config;
-  const dir = onHost(options.rootfs, cluster.certificatesDir);
+  const dir = cluster.certificatesDir;
   const specs = certificateSpecs(config);
   const known = [...specs.map((spec) => spec.name), SERVICE_ACCOUNT_NAME];
   const unknown = (options.only ?? []).filter((name) => !known.includes(name));
@@ -84,13 +81,13 @@ export async function ensureCertificates(config: KubebootConfig, options: PkiOpt
     const keyPath = join(dir, `${spec.file}.key`);
     let loaded: LoadedAuthority | undefined;
     try {
-      loaded = await loadAuthority(dir, spec);
+      loaded = await loadAuthority(host, dir, spec);
     } catch (err) {
       problems.push(`${systemPath(`${spec.file}.crt`)}: cannot be read as a certificate and key (${(err as Error).message})`);
       continue;
     }
     if (!loaded) {
-      if ((await readIfExists(keyPath)) !== undefined) {
+      if ((await host.read(keyPath)) !== undefined) {
         problems.push(`${systemPath(`${spec.file}.key`)} exists without ${systemPath(`${spec.file}.crt`)}; remove the key or restore the certificate`);
       } else if (wanted(spec.name)) {
         newAuthorities.push(spec);
@@ -114,8 +111,8 @@ export async function ensureCertificates(config: KubebootConfig, options: PkiOpt
   // Leaves: reuse when right, check only when their CA is external, otherwise plan a new one.
   const newLeaves: CertificateSpec[] = [];
   for (const spec of specs.filter((s) => s.ca && wanted(s.name))) {
-    const certPem = await readIfExists(join(dir, `${spec.file}.crt`));
-    const keyPem = await readIfExists(join(dir, `${spec.file}.key`));
+    const certPem = await host.read(join(dir, `${spec.file}.crt`));
+    const keyPem = await host.read(join(dir, `${spec.file}.key`));
     const authority = authorities.get(spec.ca!);
     const newAuthority = newAuthorities.some((ca) => ca.name === spec.ca);
     if (certPem === undefined && keyPem === undefined) {
@@ -153,14 +150,14 @@ export async function ensureCertificates(config: KubebootConfig, options: PkiOpt
   // The service-account key pair: not a certificate; reused when present.
   let newServiceAccount = false;
   if (wanted(SERVICE_ACCOUNT_NAME)) {
-    const keyPem = await readIfExists(join(dir, 'sa.key'));
+    const keyPem = await host.read(join(dir, 'sa.key'));
     const files = [systemPath('sa.key'), systemPath('sa.pub')];
     if (keyPem === undefined) {
       newServiceAccount = true;
     } else {
       try {
         const { keys } = await importPrivateKeyPem(keyPem);
-        if ((await readIfExists(join(dir, 'sa.pub'))) === undefined) writes.push({ path: join(dir, 'sa.pub'), content: publicKeyPem(keys.publicKey), mode: 0o600 });
+        if ((await host.read(join(dir, 'sa.pub'))) === undefined) writes.push({ path: join(dir, 'sa.pub'), content: publicKeyPem(keys.publicKey), mode: 0o600 });
         results.push({ name: SERVICE_ACCOUNT_NAME, action: 'reused', files });
       } catch (err) {
         problems.push(`${systemPath('sa.key')}: cannot be read as a private key (${(err as Error).message})`);
@@ -205,7 +202,7 @@ export async function ensureCertificates(config: KubebootConfig, options: PkiOpt
     results.push({ name: SERVICE_ACCOUNT_NAME, action: 'created', files: [systemPath('sa.key'), systemPath('sa.pub')] });
   }
 
-  for (const write of writes) await writeFileAtomic(write.path, write.content, { mode: write.mode, dirMode: 0o755 });
+  for (const write of writes) await host.write(write.path, write.content, { mode: write.mode, dirMode: 0o755 });
   const order = [...specs.map((spec) => spec.name), SERVICE_ACCOUNT_NAME];
   return results.sort((a, b) => order.indexOf(a.name) - order.indexOf(b.name));
 }

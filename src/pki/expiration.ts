@@ -2,8 +2,7 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { defaults } from '../config/defaults.js';
 import type { KubebootConfig } from '../config/types.js';
-import { onHost } from '../util/rootfs.js';
-import { readIfExists } from '../util/files.js';
+import type { Host } from '../util/host.js';
 import { decodeEmbedded, type KubeconfigFile } from './kubeconfig.js';
 import { certificateSpecs, kubeconfigSpecs } from './spec.js';
 import { x509 } from './x509.js';
@@ -24,8 +23,8 @@ export interface ExpirationReport {
   certificateAuthorities: ExpirationEntry[];
 }
 
-async function certificateIn(path: string): Promise<x509.X509Certificate | undefined> {
-  const pem = await readIfExists(path);
+async function certificateIn(host: Host, path: string): Promise<x509.X509Certificate | undefined> {
+  const pem = await host.read(path);
   if (pem === undefined) return undefined;
   try {
     return new x509.X509Certificate(pem);
@@ -39,15 +38,15 @@ async function certificateIn(path: string): Promise<x509.X509Certificate | undef
  * with its CA; a CA whose key is absent is externally managed. kubelet.conf is listed too: unlike the
  * kubelet's, kubeboot's client certificate is not rotated.
  */
-export async function checkExpiration(config: KubebootConfig, rootfs?: string): Promise<ExpirationReport> {
+export async function checkExpiration(config: KubebootConfig, host: Host): Promise<ExpirationReport> {
   const dir = config.cluster.certificatesDir;
   const specs = certificateSpecs(config);
   const caKeyPresent = new Map<string, boolean>();
   const certificateAuthorities: ExpirationEntry[] = [];
   for (const spec of specs.filter((s) => !s.ca)) {
     const file = join(dir, `${spec.file}.crt`);
-    const certificate = await certificateIn(onHost(rootfs, file));
-    const keyPresent = (await readIfExists(onHost(rootfs, join(dir, `${spec.file}.key`)))) !== undefined;
+    const certificate = await certificateIn(host, file);
+    const keyPresent = (await host.read((join(dir, `${spec.file}.key`)))) !== undefined;
     caKeyPresent.set(spec.name, keyPresent);
     certificateAuthorities.push({
       name: spec.name,
@@ -60,7 +59,7 @@ export async function checkExpiration(config: KubebootConfig, rootfs?: string): 
   const certificates: ExpirationEntry[] = [];
   for (const spec of specs.filter((s) => s.ca)) {
     const file = join(dir, `${spec.file}.crt`);
-    const certificate = await certificateIn(onHost(rootfs, file));
+    const certificate = await certificateIn(host, file);
     certificates.push({
       name: spec.name,
       file,
@@ -72,7 +71,7 @@ export async function checkExpiration(config: KubebootConfig, rootfs?: string): 
   }
   for (const spec of kubeconfigSpecs(config)) {
     const file = join(defaults.kubernetesDir, spec.file);
-    const text = await readIfExists(onHost(rootfs, file));
+    const text = await host.read((file));
     let certificate: x509.X509Certificate | undefined;
     try {
       const pem = text ? decodeEmbedded((parse(text) as KubeconfigFile).users?.[0]?.user?.['client-certificate-data']) : undefined;

@@ -2,12 +2,10 @@ import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { defaults } from '../config/defaults.js';
 import type { KubebootConfig } from '../config/types.js';
-import { writeFileAtomic } from '../util/atomic-write.js';
 import { KubebootError, UsageError } from '../util/errors.js';
-import { onHost } from '../util/rootfs.js';
+import type { Host } from '../util/host.js';
 import { issueLeaf, type Authority } from './certificate.js';
 import { loadAuthority, validityMs } from './certificates.js';
-import { readIfExists } from '../util/files.js';
 import { generateKeyPair, privateKeyPem } from './keys.js';
 import { certificateSpecs, kubeconfigSpecs, type CertificateSpec, type KubeconfigSpec } from './spec.js';
 import { x509 } from './x509.js';
@@ -84,14 +82,15 @@ export async function newKubeconfig(config: KubebootConfig, spec: KubeconfigSpec
  */
 export async function ensureKubeconfigs(
   config: KubebootConfig,
-  options: { rootfs?: string; only?: readonly string[]; now?: Date } = {},
+  host: Host,
+  options: { only?: readonly string[]; now?: Date } = {},
 ): Promise<{ results: KubeconfigResult[]; warnings: string[] }> {
   const specs = kubeconfigSpecs(config);
   const unknown = (options.only ?? []).filter((name) => !specs.some((spec) => spec.name === name));
   if (unknown.length > 0) throw new UsageError(`unknown kubeconfig ${unknown.join(', ')}; expected one of ${specs.map((s) => s.name).join(', ')}`);
   const wanted = specs.filter((spec) => !options.only || options.only.includes(spec.name));
   const caSpec = certificateSpecs(config).find((spec) => spec.name === 'ca')!;
-  const ca = await loadAuthority(onHost(options.rootfs, config.cluster.certificatesDir), caSpec);
+  const ca = await loadAuthority(host, config.cluster.certificatesDir, caSpec);
   if (!ca) {
     throw new KubebootError(`the CA ${join(config.cluster.certificatesDir, 'ca.crt')} does not exist`, { hint: 'Run: kubeboot init phase certs ca' });
   }
@@ -103,7 +102,7 @@ export async function ensureKubeconfigs(
 
   for (const spec of wanted) {
     const systemPath = join(defaults.kubernetesDir, spec.file);
-    const existing = await readIfExists(onHost(options.rootfs, systemPath));
+    const existing = await host.read(systemPath);
     if (existing === undefined) {
       if (!ca.signer) problems.push(`${systemPath} is missing, and ca.key is not here (external CA mode): create it with your CA`);
       else toCreate.push(spec);
@@ -142,7 +141,7 @@ export async function ensureKubeconfigs(
   const rendered = await Promise.all(toCreate.map((spec) => newKubeconfig(config, spec, ca.signer!, options.now)));
   for (const [i, spec] of toCreate.entries()) {
     const systemPath = join(defaults.kubernetesDir, spec.file);
-    await writeFileAtomic(onHost(options.rootfs, systemPath), rendered[i]!, { mode: 0o600, dirMode: 0o755 });
+    await host.write(systemPath, rendered[i]!, { mode: 0o600, dirMode: 0o755 });
     results.push({ name: spec.name, file: systemPath, action: 'created' });
   }
   const order = specs.map((spec) => spec.name);

@@ -1,14 +1,11 @@
-import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse, parseDocument, stringify } from 'yaml';
 import { defaults } from '../config/defaults.js';
 import type { KubebootConfig } from '../config/types.js';
-import { writeFileAtomic } from '../util/atomic-write.js';
 import { KubebootError, UsageError } from '../util/errors.js';
-import { onHost } from '../util/rootfs.js';
+import type { Host } from '../util/host.js';
 import { certificateFacts, issueLeaf } from './certificate.js';
 import { loadAuthority, validityMs } from './certificates.js';
-import { readIfExists } from '../util/files.js';
 import { generateKeyPair, privateKeyPem } from './keys.js';
 import { decodeEmbedded, kubeconfigClientSpec, type KubeconfigFile } from './kubeconfig.js';
 import { certificateSpecs, kubeconfigSpecs, type CertificateSpec } from './spec.js';
@@ -39,16 +36,15 @@ export function renewableNames(config: KubebootConfig): string[] {
  * gets a fresh annotation, which changes the pod and makes the reconciler replace it: no moving
  * manifests out and back in.
  */
-export async function renewCertificates(config: KubebootConfig, names: readonly string[], options: { rootfs?: string; now?: Date } = {}): Promise<RenewResult> {
+export async function renewCertificates(config: KubebootConfig, host: Host, names: readonly string[], options: { now?: Date } = {}): Promise<RenewResult> {
   const known = renewableNames(config);
   const requested = names.includes('all') ? known : [...names];
   const unknown = requested.filter((name) => !known.includes(name));
   if (unknown.length > 0) throw new UsageError(`unknown certificate ${unknown.join(', ')}; expected all or one of ${known.join(', ')}`);
 
-  const { rootfs } = options;
   const now = options.now ?? new Date();
   const validity = validityMs(config.cluster.certificateValidityPeriod, 'certificateValidityPeriod');
-  const dir = onHost(rootfs, config.cluster.certificatesDir);
+  const dir = config.cluster.certificatesDir;
   const specs = certificateSpecs(config);
   const writes: Array<{ path: string; content: string; mode: number }> = [];
   const renewed: RenewResult['renewed'] = [];
@@ -56,7 +52,7 @@ export async function renewCertificates(config: KubebootConfig, names: readonly 
 
   const authorityFor = async (name: string) => {
     const caSpec = specs.find((spec) => spec.name === name)!;
-    const authority = await loadAuthority(dir, caSpec);
+    const authority = await loadAuthority(host, dir, caSpec);
     if (!authority) problems.push(`the CA ${join(config.cluster.certificatesDir, `${caSpec.file}.crt`)} does not exist`);
     else if (!authority.signer) problems.push(`the CA ${name} has no key here (externally managed): renew with your CA`);
     return authority?.signer;
@@ -66,7 +62,7 @@ export async function renewCertificates(config: KubebootConfig, names: readonly 
     const leaf = specs.find((spec) => spec.name === name && spec.ca);
     const kubeconfig = kubeconfigSpecs(config).find((spec) => spec.file === name);
     const systemPath = leaf ? join(config.cluster.certificatesDir, `${leaf.file}.crt`) : join(defaults.kubernetesDir, kubeconfig!.file);
-    const text = await readIfExists(onHost(rootfs, systemPath));
+    const text = await host.read(systemPath);
     if (text === undefined) {
       problems.push(`${systemPath} does not exist: there is nothing to renew (run kubeboot init phase ${leaf ? 'certs' : 'kubeconfig'} to create it)`);
       continue;
@@ -92,44 +88,39 @@ export async function renewCertificates(config: KubebootConfig, names: readonly 
     const keys = await generateKeyPair(config.cluster.encryptionAlgorithm);
     const certificate = await issueLeaf(spec, keys.publicKey, authority, { validityMs: validity, now });
     if (leaf) {
-      writes.push({ path: onHost(rootfs, systemPath), content: certificate.toString('pem'), mode: 0o644 });
-      writes.push({ path: onHost(rootfs, join(config.cluster.certificatesDir, `${leaf.file}.key`)), content: privateKeyPem(keys.privateKey), mode: 0o600 });
+      writes.push({ path: systemPath, content: certificate.toString('pem'), mode: 0o644 });
+      writes.push({ path: join(config.cluster.certificatesDir, `${leaf.file}.key`), content: privateKeyPem(keys.privateKey), mode: 0o600 });
     } else {
       const user = file!.users![0]!.user!;
       user['client-certificate-data'] = Buffer.from(certificate.toString('pem')).toString('base64');
       user['client-key-data'] = Buffer.from(privateKeyPem(keys.privateKey)).toString('base64');
-      writes.push({ path: onHost(rootfs, systemPath), content: stringify(file, { lineWidth: 0 }), mode: 0o600 });
+      writes.push({ path: systemPath, content: stringify(file, { lineWidth: 0 }), mode: 0o600 });
     }
     renewed.push({ name, file: systemPath, expirationDate: certificate.notAfter });
   }
   if (problems.length > 0) {
     throw new KubebootError(`${problems.length === 1 ? 'a certificate' : `${problems.length} certificates`} cannot be renewed; nothing was written`, { details: problems });
   }
-  for (const write of writes) await writeFileAtomic(write.path, write.content, { mode: write.mode });
+  for (const write of writes) await host.write(write.path, write.content, { mode: write.mode });
 
   const renewedPaths = renewed.flatMap((entry) => (entry.file.endsWith('.crt') ? [entry.file, entry.file.replace(/\.crt$/, '.key')] : [entry.file]));
-  const restartedPods = await markManifests(config, renewedPaths, now, rootfs);
+  const restartedPods = await markManifests(config, host, renewedPaths, now);
   return { renewed, restartedPods };
 }
 
 /** Annotates the manifests that mention any of `paths`, so that their pods are replaced. */
-async function markManifests(config: KubebootConfig, paths: string[], now: Date, rootfs?: string): Promise<RenewResult['restartedPods']> {
-  const folder = onHost(rootfs, config.kubelet.staticPodPath);
-  let entries: string[];
-  try {
-    entries = (await readdir(folder)).filter((name) => !name.startsWith('.')).sort();
-  } catch {
-    return [];
-  }
+async function markManifests(config: KubebootConfig, host: Host, paths: string[], now: Date): Promise<RenewResult['restartedPods']> {
+  const folder = config.kubelet.staticPodPath;
+  const entries = (await host.list(folder)).filter((name) => !name.startsWith('.')).sort();
   const marked: RenewResult['restartedPods'] = [];
   for (const entry of entries) {
     const path = join(folder, entry);
-    const text = await readIfExists(path).catch(() => undefined);
+    const text = await host.read(path).catch(() => undefined);
     if (!text || !paths.some((file) => text.includes(file))) continue;
     const document = parseDocument(text);
     if (document.errors.length > 0) continue;
     document.setIn(['metadata', 'annotations', CERTS_RENEWED_ANNOTATION], now.toISOString());
-    await writeFileAtomic(path, document.toString({ lineWidth: 0 }), { mode: 0o600 });
+    await host.write(path, document.toString({ lineWidth: 0 }), { mode: 0o600 });
     marked.push({ pod: String(document.getIn(['metadata', 'name']) ?? entry), manifest: join(config.kubelet.staticPodPath, entry) });
   }
   return marked;

@@ -4,11 +4,12 @@ import { imageOf } from '../config/images.js';
 import type { Arg, ClusterConfiguration, EnvVar, HostPathMount, HostPathType, KubebootConfig } from '../config/types.js';
 import { etcdVersionFor, parseKubernetesVersion } from '../config/versions.js';
 import { parseGoDuration } from '../util/duration.js';
+import type { ComponentName } from '../util/constants.js';
 import { ipFamily } from '../util/ip.js';
 import { argumentsToCommand, argValue } from './arguments.js';
 import { atLeast, parseEtcdVersion } from './etcd-version.js';
 
-export type Component = 'etcd' | 'kube-apiserver' | 'kube-controller-manager' | 'kube-scheduler';
+export type Component = ComponentName;
 
 export interface Probe {
   host: string;

@@ -7,6 +7,7 @@ import { ensureCertificates } from '../../src/pki/certificates.js';
 import { writeStaticPods } from '../../src/render/write-manifests.js';
 import { engine, eventually, images, newTestRun, removeTestContainers, TEST_RUN_LABEL } from '../support/docker.js';
 import { tempDir } from '../support/temp.js';
+import { Host } from '../../src/util/host.js';
 
 // The manifest kubeboot renders for etcd 3.4 must run on the real etcd 3.4.23 and pass its own probes.
 const run = newTestRun();
@@ -52,8 +53,8 @@ etcd:
 `,
   );
   const { config } = await loadConfig({ file: configFile });
-  await ensureCertificates(config, { rootfs });
-  const [written] = await writeStaticPods(config, ['etcd'], { rootfs });
+  await ensureCertificates(config, Host.scratch(rootfs));
+  const [written] = await writeStaticPods(config, Host.scratch(rootfs), ['etcd']);
   const pod = parse(written!.content) as EtcdPod;
   const container = pod.spec.containers[0]!;
   assert.equal(container.image, images.etcd);

@@ -8,6 +8,7 @@ import { loadConfig } from '../../src/config/load.js';
 import { ensureCertificates } from '../../src/pki/certificates.js';
 import { engine, eventually, images, newTestRun, removeTestContainers, TEST_RUN_LABEL } from '../support/docker.js';
 import { fixture, tempDir } from '../support/temp.js';
+import { Host } from '../../src/util/host.js';
 
 // kubeboot's etcd certificates on the real etcd: client auth on, only etcd-ca clients get in.
 const run = newTestRun();
@@ -20,7 +21,7 @@ before(async () => {
   docker = await engine();
   const rootfs = await tempDir();
   const { config } = await loadConfig({ file: fixture('configs', 'pki-cp-1.yaml'), host: { hostname: 'x', defaultAddress: '192.0.2.99' } });
-  await ensureCertificates(config, { rootfs });
+  await ensureCertificates(config, Host.scratch(rootfs));
   pki = join(rootfs, 'etc/kubernetes/pki');
   const container = await docker.createContainer({
     Image: images.etcd,

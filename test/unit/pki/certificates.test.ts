@@ -8,6 +8,7 @@ import { ensureCertificates } from '../../../src/pki/certificates.js';
 import { KubebootError } from '../../../src/util/errors.js';
 import { opensslVerifies, sanList, x509Text } from '../../support/openssl.js';
 import { fixture, tempDir } from '../../support/temp.js';
+import { Host } from '../../../src/util/host.js';
 
 const host = { hostname: 'other-host', defaultAddress: '192.0.2.99' };
 
@@ -39,7 +40,7 @@ describe('the kubeadm certificate set (advertise 10.0.0.10, node cp-1, certSANs 
     rootfs = await tempDir();
     pki = join(rootfs, 'etc/kubernetes/pki');
     config = await issueConfig();
-    const results = await ensureCertificates(config, { rootfs });
+    const results = await ensureCertificates(config, Host.scratch(rootfs));
     assert.ok(results.every((r) => r.action === 'created'));
   });
 
@@ -128,7 +129,7 @@ describe('the kubeadm certificate set (advertise 10.0.0.10, node cp-1, certSANs 
 
   test('a second run changes nothing: same bytes, everything reused', async () => {
     const before = await snapshot(pki, ALL_FILES);
-    const results = await ensureCertificates(config, { rootfs });
+    const results = await ensureCertificates(config, Host.scratch(rootfs));
     assert.ok(results.every((r) => r.action === 'reused'), JSON.stringify(results));
     assert.deepEqual(await snapshot(pki, ALL_FILES), before);
   });
@@ -137,7 +138,7 @@ describe('the kubeadm certificate set (advertise 10.0.0.10, node cp-1, certSANs 
     const changed = await issueConfig();
     changed.cluster.apiServer.certSANs.push('api.example.org');
     const before = await snapshot(pki, ALL_FILES);
-    await assert.rejects(ensureCertificates(changed, { rootfs }), (err: KubebootError) => {
+    await assert.rejects(ensureCertificates(changed, Host.scratch(rootfs)), (err: KubebootError) => {
       assert.deepEqual(err.details, ['/etc/kubernetes/pki/apiserver.crt: exists but differs from what this configuration needs: it lacks the SAN DNS:api.example.org']);
       return true;
     });
@@ -146,15 +147,15 @@ describe('the kubeadm certificate set (advertise 10.0.0.10, node cp-1, certSANs 
 
   test('a certificate signed by another CA is reported', async () => {
     const other = await tempDir();
-    await ensureCertificates(config, { rootfs: other, only: ['ca', 'apiserver'] });
+    await ensureCertificates(config, Host.scratch(other), { only: ['ca', 'apiserver'] });
     const copy = await tempDir();
     // this rootfs's CA, the other one's apiserver pair
-    await ensureCertificates(config, { rootfs: copy, only: ['ca'] });
+    await ensureCertificates(config, Host.scratch(copy), { only: ['ca'] });
     for (const file of ['apiserver.crt', 'apiserver.key']) {
       await writeFile(join(copy, 'etc/kubernetes/pki', file), await readFile(join(other, 'etc/kubernetes/pki', file)));
     }
-    await assert.rejects(ensureCertificates(config, { rootfs: copy, only: ['apiserver'] }), /Fix or remove|cannot be used/);
-    await assert.rejects(ensureCertificates(config, { rootfs: copy, only: ['apiserver'] }), (err: KubebootError) => {
+    await assert.rejects(ensureCertificates(config, Host.scratch(copy), { only: ['apiserver'] }), /Fix or remove|cannot be used/);
+    await assert.rejects(ensureCertificates(config, Host.scratch(copy), { only: ['apiserver'] }), (err: KubebootError) => {
       assert.match(err.details.join('\n'), /apiserver\.crt: exists but differs .*it is not signed by the CA "kubernetes"/);
       return true;
     });
@@ -165,15 +166,15 @@ describe('external CA and key types', () => {
   test('external CA mode: ca.key absent, existing leaves are checked and kept; a missing one is an error', async () => {
     const rootfs = await tempDir();
     const config = await issueConfig({ encryptionAlgorithm: 'ECDSA-P256' });
-    await ensureCertificates(config, { rootfs });
+    await ensureCertificates(config, Host.scratch(rootfs));
     const pki = join(rootfs, 'etc/kubernetes/pki');
     await rm(join(pki, 'ca.key'));
-    const results = await ensureCertificates(config, { rootfs });
+    const results = await ensureCertificates(config, Host.scratch(rootfs));
     assert.equal(results.find((r) => r.name === 'ca')?.action, 'external');
     assert.equal(results.find((r) => r.name === 'apiserver')?.action, 'external');
     await rm(join(pki, 'apiserver.crt'));
     await rm(join(pki, 'apiserver.key'));
-    await assert.rejects(ensureCertificates(config, { rootfs }), (err: KubebootError) => {
+    await assert.rejects(ensureCertificates(config, Host.scratch(rootfs)), (err: KubebootError) => {
       assert.match(err.details.join('\n'), /apiserver\.crt is missing, and the CA ca has no key here \(external CA mode\)/);
       return true;
     });
@@ -186,7 +187,7 @@ describe('external CA and key types', () => {
   ] as const) {
     test(`${algorithm} keys and signatures`, async () => {
       const rootfs = await tempDir();
-      await ensureCertificates(await issueConfig({ encryptionAlgorithm: algorithm }), { rootfs, only: ['ca', 'apiserver', 'sa'] });
+      await ensureCertificates(await issueConfig({ encryptionAlgorithm: algorithm }), Host.scratch(rootfs), { only: ['ca', 'apiserver', 'sa'] });
       const pki = join(rootfs, 'etc/kubernetes/pki');
       assert.match(await x509Text(join(pki, 'apiserver.crt')), expected);
       assert.ok(await opensslVerifies(join(pki, 'ca.crt'), join(pki, 'apiserver.crt')));
@@ -197,7 +198,7 @@ describe('external CA and key types', () => {
 
   test('a leaf alone needs its CA to exist first', async () => {
     const rootfs = await tempDir();
-    await assert.rejects(ensureCertificates(await issueConfig({ encryptionAlgorithm: 'ECDSA-P256' }), { rootfs, only: ['apiserver'] }), (err: KubebootError) => {
+    await assert.rejects(ensureCertificates(await issueConfig({ encryptionAlgorithm: 'ECDSA-P256' }), Host.scratch(rootfs), { only: ['apiserver'] }), (err: KubebootError) => {
       assert.match(err.details.join('\n'), /the CA ca \(\/etc\/kubernetes\/pki\/ca\.crt\) does not exist; run: kubeboot init phase certs ca/);
       return true;
     });

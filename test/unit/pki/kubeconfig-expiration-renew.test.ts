@@ -11,6 +11,7 @@ import { KubebootError } from '../../../src/util/errors.js';
 import { kubeboot } from '../../support/cli.js';
 import { opensslVerifies, sanList, x509Text } from '../../support/openssl.js';
 import { fixture, tempDir } from '../../support/temp.js';
+import { Host } from '../../../src/util/host.js';
 
 const configFile = fixture('configs', 'pki-cp-1.yaml');
 
@@ -33,8 +34,8 @@ describe('kubeconfig files', () => {
   before(async () => {
     rootfs = await tempDir();
     config = await ecdsaConfig();
-    await ensureCertificates(config, { rootfs });
-    await ensureKubeconfigs(config, { rootfs });
+    await ensureCertificates(config, Host.scratch(rootfs));
+    await ensureKubeconfigs(config, Host.scratch(rootfs));
   });
 
   test('five files, mode 0600, each with its user, group, server and the cluster CA embedded', async () => {
@@ -67,8 +68,8 @@ describe('kubeconfig files', () => {
     const other = await tempDir();
     const withEndpoint = await ecdsaConfig();
     withEndpoint.cluster.controlPlaneEndpoint = 'lb.example.com:8443';
-    await ensureCertificates(withEndpoint, { rootfs: other, only: ['ca'] });
-    await ensureKubeconfigs(withEndpoint, { rootfs: other });
+    await ensureCertificates(withEndpoint, Host.scratch(other), { only: ['ca'] });
+    await ensureKubeconfigs(withEndpoint, Host.scratch(other));
     const server = async (file: string) => (parse(await readFile(join(other, 'etc/kubernetes', file), 'utf8')) as Kubeconfig).clusters[0]!.cluster.server;
     assert.equal(await server('admin.conf'), 'https://lb.example.com:8443');
     assert.equal(await server('kubelet.conf'), 'https://lb.example.com:8443');
@@ -77,17 +78,17 @@ describe('kubeconfig files', () => {
 
   test('a second run keeps the files as they are', async () => {
     const before = await readFile(join(rootfs, 'etc/kubernetes/admin.conf'), 'utf8');
-    const { results } = await ensureKubeconfigs(config, { rootfs });
+    const { results } = await ensureKubeconfigs(config, Host.scratch(rootfs));
     assert.ok(results.every((r) => r.action === 'reused'));
     assert.equal(await readFile(join(rootfs, 'etc/kubernetes/admin.conf'), 'utf8'), before);
   });
 
   test('a kubeconfig made with another CA is an error, as in kubeadm', async () => {
     const other = await tempDir();
-    await ensureCertificates(config, { rootfs: other, only: ['ca'] });
+    await ensureCertificates(config, Host.scratch(other), { only: ['ca'] });
     await mkdir(join(other, 'etc/kubernetes'), { recursive: true });
     await writeFile(join(other, 'etc/kubernetes/admin.conf'), await readFile(join(rootfs, 'etc/kubernetes/admin.conf')));
-    await assert.rejects(ensureKubeconfigs(config, { rootfs: other }), (err: KubebootError) => {
+    await assert.rejects(ensureKubeconfigs(config, Host.scratch(other)), (err: KubebootError) => {
       assert.deepEqual(err.details, ['a kubeconfig file "/etc/kubernetes/admin.conf" exists already but has got the wrong CA cert']);
       return true;
     });
@@ -99,8 +100,8 @@ describe('certs check-expiration and renew (CLI)', () => {
   before(async () => {
     rootfs = await tempDir();
     const config = await ecdsaConfig();
-    await ensureCertificates(config, { rootfs });
-    await ensureKubeconfigs(config, { rootfs });
+    await ensureCertificates(config, Host.scratch(rootfs));
+    await ensureKubeconfigs(config, Host.scratch(rootfs));
   });
 
   test('check-expiration -o json lists every certificate and CA with its expiry', async () => {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import { parse } from 'yaml';
 import { kubeboot } from '../../support/cli.js';
 import { fixture, tempDir } from '../../support/temp.js';
@@ -54,7 +54,10 @@ test('kubelet-start writes the KubeletConfiguration with kubeadm defaults under 
   const rootfs = await tempDir();
   const config = join(await tempDir({ 'kubeboot.yaml': CONFIG }), 'kubeboot.yaml');
   const result = await kubeboot(['init', 'phase', 'kubelet-start', '--config', config, '--rootfs', rootfs]);
+  // kubeadm's kubelet-start starts the kubelet: here the reconciler, detached, which reset stops again.
+  after(() => kubeboot(['reset', '--force', '--rootfs', rootfs, '--config', config]));
   assert.equal(result.exitCode, 0, result.stderr);
+  assert.match(result.stdout, /Started the reconciler \(pid \d+/);
   const kubelet = parse(await readFile(join(rootfs, 'var/lib/kubelet/config.yaml'), 'utf8')) as Record<string, unknown>;
   assert.equal(kubelet.staticPodPath, '/srv/kubeboot/pods');
   assert.equal(kubelet.healthzPort, 10248);

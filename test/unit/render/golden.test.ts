@@ -9,6 +9,7 @@ import type { Component } from '../../../src/render/components.js';
 import { writeKubeletConfiguration, writeStaticPods } from '../../../src/render/write-manifests.js';
 import { assertMatchesGolden, readTree } from '../../support/golden.js';
 import { fixture, tempDir } from '../../support/temp.js';
+import { Host } from '../../../src/util/host.js';
 
 const ALL: Component[] = ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler'];
 
@@ -17,8 +18,8 @@ async function render(scenario: string): Promise<{ rootfs: string; tree: Record<
   const rootfs = await tempDir();
   const { config } = await loadConfig({ file: fixture('render', `${scenario}.yaml`), host: { hostname: 'unused', defaultAddress: '192.0.2.1' } });
   const components = config.cluster.etcd.external ? ALL.filter((c) => c !== 'etcd') : ALL;
-  await writeStaticPods(config, components, { rootfs, env: {} });
-  await writeKubeletConfiguration(config, { rootfs });
+  await writeStaticPods(config, Host.scratch(rootfs), components, { env: {} });
+  await writeKubeletConfiguration(config, Host.scratch(rootfs));
   return { rootfs, tree: await readTree(rootfs) };
 }
 
@@ -40,12 +41,12 @@ test('the scenarios cover what kubeadm varies', () => {
 test('a second render writes nothing: files keep their content and modification time', async () => {
   const rootfs = await tempDir();
   const { config } = await loadConfig({ file: fixture('render', 'defaults.yaml'), host: { hostname: 'unused', defaultAddress: '192.0.2.1' } });
-  const first = await writeStaticPods(config, ALL, { rootfs, env: {} });
+  const first = await writeStaticPods(config, Host.scratch(rootfs), ALL, { env: {} });
   assert.ok(first.every((f) => f.action === 'written'));
   const file = join(rootfs, 'etc/kubernetes/manifests/kube-apiserver.yaml');
   const before = (await stat(file)).mtimeMs;
   await new Promise((resolve) => setTimeout(resolve, 20));
-  const second = await writeStaticPods(config, ALL, { rootfs, env: {} });
+  const second = await writeStaticPods(config, Host.scratch(rootfs), ALL, { env: {} });
   assert.deepEqual(second.map((f) => f.action), ['unchanged', 'unchanged', 'unchanged', 'unchanged']);
   assert.equal((await stat(file)).mtimeMs, before);
 });
@@ -53,7 +54,7 @@ test('a second render writes nothing: files keep their content and modification 
 test('CA folders are mounted only when they exist on the host (under --rootfs)', async () => {
   const rootfs = await tempDir({ 'etc/pki/tls/certs/ca-bundle.crt': 'x', 'usr/share/ca-certificates/a.crt': 'x' });
   const { config } = await loadConfig({ file: fixture('render', 'defaults.yaml'), host: { hostname: 'unused', defaultAddress: '192.0.2.1' } });
-  const [apiserver] = await writeStaticPods(config, ['kube-apiserver'], { rootfs, env: {} });
+  const [apiserver] = await writeStaticPods(config, Host.scratch(rootfs), ['kube-apiserver'], { env: {} });
   const names = (parse(apiserver!.content) as { spec: { volumes: Array<{ name: string }> } }).spec.volumes.map((v) => v.name);
   assert.deepEqual(names, ['ca-certs', 'etc-pki-tls-certs', 'k8s-certs', 'usr-share-ca-certificates']);
 });
@@ -62,11 +63,11 @@ test('proxy variables of the environment reach the components, with extraEnvs', 
   const rootfs = await tempDir();
   const { config } = await loadConfig({ file: fixture('render', 'defaults.yaml'), host: { hostname: 'unused', defaultAddress: '192.0.2.1' } });
   config.cluster.scheduler.extraEnvs = [{ name: 'NO_PROXY', value: 'localhost,10.0.0.0/8' }];
-  const [scheduler] = await writeStaticPods(config, ['kube-scheduler'], { rootfs, env: { HTTPS_PROXY: 'http://proxy:3128', NO_PROXY: 'localhost' } });
+  const [scheduler] = await writeStaticPods(config, Host.scratch(rootfs), ['kube-scheduler'], { env: { HTTPS_PROXY: 'http://proxy:3128', NO_PROXY: 'localhost' } });
   assert.match(scheduler!.content, /env:\n {4}- name: HTTPS_PROXY\n {6}value: http:\/\/proxy:3128\n {4}- name: NO_PROXY\n {6}value: localhost,10\.0\.0\.0\/8\n/);
 });
 
 test('etcd with external etcd is refused as kubeadm refuses it', async () => {
   const { config } = await loadConfig({ file: fixture('render', 'external-etcd.yaml'), host: { hostname: 'unused', defaultAddress: '192.0.2.1' } });
-  await assert.rejects(writeStaticPods(config, ['etcd'], { rootfs: await tempDir() }), /etcd static pod manifest cannot be generated for cluster using external etcd/);
+  await assert.rejects(writeStaticPods(config, Host.scratch(await tempDir()), ['etcd']), /etcd static pod manifest cannot be generated for cluster using external etcd/);
 });

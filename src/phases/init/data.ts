@@ -1,0 +1,55 @@
+import type { KubebootConfig } from '../../config/types.js';
+import type { ContainerRuntime } from '../../runtime/runtime.js';
+import { Host } from '../../util/host.js';
+import type { CheckResult } from '../preflight-checks.js';
+import type { ReconcilerProcess } from '../reconciler-service.js';
+
+/** What init's phases share (kubeadm's InitData): built once, for `init` and for `init phase <name>` alike. */
+export interface InitData {
+  config: KubebootConfig;
+  /** Where files are written and read back: the machine (under --rootfs), or a dry run's throw-away folder. */
+  host: Host;
+  /** The machine itself (under --rootfs): what preflight looks at, even in a dry run. */
+  machine: Host;
+  runtime: ContainerRuntime;
+  dryRun: boolean;
+  /** --ignore-preflight-errors, with the configuration's nodeRegistration.ignorePreflightErrors. */
+  ignorePreflightErrors: string[];
+  /** Filled as phases run. */
+  warnings: CheckResult[];
+  missingImages: string[];
+  reconciler?: ReconcilerProcess;
+  /** The systemd unit that runs the reconciler, when systemd runs the host. */
+  unit?: string;
+}
+
+
+/** The --rootfs flag as a user retypes it in a hint (`kubeboot reset --rootfs DIR`). */
+export function rootfsFlag(data: { machine: Host }): string {
+  return data.machine.rootfs ? ` --rootfs ${data.machine.rootfs}` : '';
+}
+
+export interface InitOptions {
+  config: KubebootConfig;
+  /** The machine's root (`--rootfs`), already checked. */
+  machine: Host;
+  runtime: ContainerRuntime;
+  /** A dry run writes into this throw-away folder instead, and starts nothing. */
+  dryRunDir?: string;
+  ignorePreflightErrors?: readonly string[];
+}
+
+/** Builds the data init's phases share; the one place a dry run swaps the host for its folder. */
+export function createInitData(options: InitOptions): InitData {
+  const { config } = options;
+  return {
+    config,
+    host: options.dryRunDir ? Host.scratch(options.dryRunDir) : options.machine,
+    machine: options.machine,
+    runtime: options.runtime,
+    dryRun: options.dryRunDir !== undefined,
+    ignorePreflightErrors: [...config.init.nodeRegistration.ignorePreflightErrors, ...(options.ignorePreflightErrors ?? [])],
+    warnings: [],
+    missingImages: [],
+  };
+}
