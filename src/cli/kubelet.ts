@@ -23,7 +23,7 @@ export function kubeletCommand(): Command {
       const { lineLogger } = await import('../util/log.js');
       const log = lineLogger();
       const { healthzPort, ...rest } = options;
-      if (healthzPort !== undefined && !/^\d+$/.test(healthzPort)) throw new UsageError(`--healthz-port: got ${JSON.stringify(healthzPort)}, expected a port number (0 turns /healthz off)`);
+      if (healthzPort !== undefined && !(/^\d+$/.test(healthzPort) && Number(healthzPort) <= 65535)) throw new UsageError(`--healthz-port: got ${JSON.stringify(healthzPort)}, expected a port number from 0 to 65535 (0 turns /healthz off)`);
       const daemon = await startDaemon({ ...rest, ...(healthzPort !== undefined ? { healthzPort: Number(healthzPort) } : {}), log });
       await new Promise<void>((resolve) => {
         const stop = (signal: string) => {

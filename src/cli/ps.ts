@@ -15,12 +15,12 @@ export function psCommand(): Command {
       const { containerRuntime } = await import('../runtime/connect.js');
       const { listPodRows } = await import('../runtime/pod-list.js');
       const { age } = await import('../runtime/pod-status.js');
-      const { onHost } = await import('../util/rootfs.js');
+      const { Host } = await import('../util/host.js');
       if (!options.rootDir.startsWith('/')) throw new UsageError(`--root-dir: got ${JSON.stringify(options.rootDir)}, expected an absolute path`);
       const now = Date.now();
       const rows = await listPodRows(containerRuntime(options.containerRuntimeEndpoint), {
         ...(options.nodeName ? { node: options.nodeName.toLowerCase() } : {}),
-        rootDir: onHost(options.rootfs, options.rootDir),
+        rootDir: (await Host.open(options.rootfs)).path(options.rootDir),
         now,
       });
       if (options.output === 'json') {

@@ -5,7 +5,6 @@
 
 export const KUBEADM_GROUP = 'kubeadm.k8s.io';
 export const KUBEADM_V1BETA4 = 'kubeadm.k8s.io/v1beta4';
-export const KUBEADM_V1BETA3 = 'kubeadm.k8s.io/v1beta3';
 export const KUBELET_V1BETA1 = 'kubelet.config.k8s.io/v1beta1';
 
 export interface Arg {

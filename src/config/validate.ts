@@ -4,6 +4,7 @@ import { show } from './problems.js';
 import type { PathSegment } from './source.js';
 import type { Arg, ClusterConfiguration, ControlPlaneComponent, InitConfiguration, KubebootConfig } from './types.js';
 import { isSupported, parseKubernetesVersion, SUPPORTED_RANGE } from './versions.js';
+import { parseGoDuration } from '../util/duration.js';
 import { isGoDuration } from './schema.js';
 
 export interface SemanticProblem {
@@ -144,8 +145,26 @@ function validateCluster(cluster: ClusterConfiguration, report: Report): void {
   }
 }
 
+/** The KubeletConfiguration's own rules: shared by `config validate`, `init` and `kubeboot kubelet`. */
+export function kubeletProblems(kubelet: Record<string, unknown>): SemanticProblem[] {
+  const problems: SemanticProblem[] = [];
+  validateKubelet(kubelet, (path, message, severity = 'error') => problems.push({ severity, path, message }));
+  return problems;
+}
+
+/** Durations the kubelet refuses when they are not positive (its ValidateKubeletConfiguration). */
+const POSITIVE_DURATIONS: PathSegment[][] = [['fileCheckFrequency'], ['httpCheckFrequency'], ['syncFrequency'], ['crashLoopBackOff', 'maxContainerRestartPeriod'], ['crashLoopBackOff', 'initialContainerRestartPeriod']];
+
 function validateKubelet(kubelet: Record<string, unknown>, report: Report): void {
   const at = (...path: PathSegment[]) => ['KubeletConfiguration', ...path];
+  for (const path of POSITIVE_DURATIONS) {
+    let value: unknown = kubelet;
+    for (const key of path) value = typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[String(key)] : undefined;
+    if (typeof value === 'string' && isGoDuration(value) && !((parseGoDuration(value) ?? 0) > 0)) report(at(...path), `got ${show(value)}, expected a positive duration such as "20s"`);
+  }
+  if (typeof kubelet.staticPodURL === 'string' && kubelet.staticPodURL !== '' && !/^https?:\/\//.test(kubelet.staticPodURL)) {
+    report(at('staticPodURL'), `got ${show(kubelet.staticPodURL)}, expected an http:// or https:// URL`);
+  }
   if (typeof kubelet.staticPodPath === 'string') validateAbsolutePath(kubelet.staticPodPath, at('staticPodPath'), report);
   if (typeof kubelet.healthzPort === 'number' && kubelet.healthzPort !== 0) validatePort(kubelet.healthzPort, at('healthzPort'), report);
   if (typeof kubelet.healthzBindAddress === 'string' && ipFamily(kubelet.healthzBindAddress) === undefined) {

@@ -6,6 +6,7 @@ import { controlPlaneImages } from '../config/images.js';
 import type { KubebootConfig } from '../config/types.js';
 import { hostView } from '../render/write-manifests.js';
 import type { ContainerRuntime } from '../runtime/runtime.js';
+import { COMPONENTS } from '../util/constants.js';
 import type { Host } from '../util/host.js';
 import { componentEndpoints, kubeletHealthz } from './endpoints.js';
 
@@ -52,8 +53,6 @@ export function controlPlanePorts(config: KubebootConfig, host: Host): number[] 
   return [...new Set(ports)].sort((a, b) => a - b);
 }
 
-export const MANIFESTS = ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler'];
-
 /** kubeadm's checks for `init` on a control-plane node, as kubeboot runs them (checks.go, section f of the reference). */
 export const checks: Check[] = [
   {
@@ -85,7 +84,7 @@ export const checks: Check[] = [
     name: 'FileAvailable',
     run: async ({ config, host }) => {
       const results: CheckResult[] = [];
-      for (const component of MANIFESTS) {
+      for (const component of COMPONENTS) {
         const path = join(config.kubelet.staticPodPath, `${component}.yaml`);
         const exists = await host.exists(path);
         if (exists) results.push(error(`FileAvailable-${path.replace(/\//g, '-')}`, `${path} already exists: run kubeboot reset to undo an earlier init`));

@@ -18,7 +18,6 @@ export interface CertificateSpec {
   ipAddresses: string[];
 }
 
-export const CA_NAMES = ['ca', 'front-proxy-ca', 'etcd-ca'] as const;
 
 function unique(values: string[]): string[] {
   return [...new Set(values)];

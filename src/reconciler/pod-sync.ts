@@ -5,6 +5,7 @@ import { planPod, type ContainerStart } from '../runtime/pod-plan.js';
 import { stopContainer } from '../runtime/pod-stop.js';
 import type { ContainerRuntime, ExecResult, RuntimeContainer, RuntimePod } from '../runtime/runtime.js';
 import type { StatusNotesWriter } from '../runtime/status-notes.js';
+import type { Host } from '../util/host.js';
 import type { Logger } from '../util/log.js';
 import type { PodWorkers, Slots } from './pod-workers.js';
 import type { ProbeManager, ProbeTarget } from './probes.js';
@@ -13,7 +14,7 @@ import type { StaticPod } from './static-pod.js';
 export interface PodSyncOptions {
   runtime: ContainerRuntime;
   node: string;
-  rootfs?: string;
+  host: Host;
   rootDir: string;
   hostIP: string;
   sandboxImage: string;
@@ -199,7 +200,7 @@ export class PodSync {
             pod,
             container,
             node: this.options.node,
-            ...(this.options.rootfs ? { rootfs: this.options.rootfs } : {}),
+            host: this.options.host,
             rootDir: this.options.rootDir,
             hostIP: this.options.hostIP,
             podIP,

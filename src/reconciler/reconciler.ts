@@ -8,6 +8,7 @@ import { podRow } from '../runtime/pod-status.js';
 import { stopPod } from '../runtime/pod-stop.js';
 import type { ContainerRuntime, RuntimeEvent, RuntimePod } from '../runtime/runtime.js';
 import type { StatusNotesWriter } from '../runtime/status-notes.js';
+import type { Host } from '../util/host.js';
 import type { Logger } from '../util/log.js';
 import { PodSync } from './pod-sync.js';
 import { PodWorkers, Slots } from './pod-workers.js';
@@ -17,7 +18,8 @@ import type { StaticPod } from './static-pod.js';
 export interface ReconcilerOptions {
   runtime: ContainerRuntime;
   node: string;
-  rootfs?: string;
+  /** The machine (under --rootfs): hostPath volumes are resolved on it. */
+  host: Host;
   /** The state folder on this machine (emptyDirs, the status file): the kubelet's --root-dir, resolved under --rootfs. */
   rootDir: string;
   hostIP: string;

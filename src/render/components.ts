@@ -1,127 +1,33 @@
 import { posix } from 'node:path';
 import { defaults } from '../config/defaults.js';
 import { imageOf } from '../config/images.js';
-import type { Arg, ClusterConfiguration, EnvVar, HostPathMount, HostPathType, KubebootConfig } from '../config/types.js';
-import { etcdVersionFor, parseKubernetesVersion } from '../config/versions.js';
-import { parseGoDuration } from '../util/duration.js';
-import type { ComponentName } from '../util/constants.js';
+import type { Arg, KubebootConfig } from '../config/types.js';
+import { parseKubernetesVersion } from '../config/versions.js';
 import { ipFamily } from '../util/ip.js';
 import { argumentsToCommand, argValue } from './arguments.js';
-import { atLeast, parseEtcdVersion } from './etcd-version.js';
 
-export type Component = ComponentName;
+import {
+  arg,
+  AUTHZ_MODES,
+  bracket,
+  CA_CERT_DIRS,
+  caCertVolumes,
+  componentEnv,
+  FLEXVOLUME_DIR,
+  livenessProbe,
+  probesOnBindAddress,
+  readinessProbe,
+  startupProbe,
+  usesNamedProbePort,
+  volume,
+  withExtraVolumes,
+  type ComponentPod,
+  type HostView,
+  type Volume,
+} from './component-parts.js';
+import { etcdPod } from './etcd-pod.js';
 
-export interface Probe {
-  host: string;
-  path: string;
-  /** A number, or the named port `probe-port` (kubeadm v1.34+). */
-  port: number | string;
-  scheme: 'HTTP' | 'HTTPS';
-  initialDelaySeconds?: number;
-  timeoutSeconds: number;
-  periodSeconds: number;
-  failureThreshold: number;
-}
-
-export interface Volume {
-  name: string;
-  hostPath: string;
-  pathType: HostPathType;
-  mountPath: string;
-  readOnly: boolean;
-}
-
-/** Everything that varies between the four static pods; the rest is in the templates. */
-export interface ComponentPod {
-  component: Component;
-  image: string;
-  imagePullPolicy: string;
-  command: string[];
-  env: EnvVar[];
-  /** Only kube-apiserver and etcd have annotations. */
-  annotations?: Record<string, string>;
-  /** The container port named `probe-port`, when probes use it. */
-  probePort?: number;
-  livenessProbe: Probe;
-  readinessProbe?: Probe;
-  startupProbe: Probe;
-  requests: Record<string, string>;
-  /** Sorted by name, as kubeadm writes them. */
-  volumes: Volume[];
-  /** In kubeadm's order (sorted, except etcd's data-then-certs). */
-  volumeMounts: Volume[];
-}
-
-/** What rendering reads from the host: injected so that tests decide. */
-export interface HostView {
-  /** Whether a system path exists (under --rootfs). */
-  exists(systemPath: string): boolean;
-  /** kubeadm's own environment: its proxy variables are passed to the components. */
-  env: Record<string, string | undefined>;
-}
-
-const CA_CERT_DIRS = ['/etc/pki/ca-trust', '/etc/pki/tls/certs', '/etc/ca-certificates', '/usr/share/ca-certificates', '/usr/local/share/ca-certificates'];
-const FLEXVOLUME_DIR = '/usr/libexec/kubernetes/kubelet-plugins/volume/exec';
-const PROXY_VARS = ['HTTP_PROXY', 'http_proxy', 'HTTPS_PROXY', 'https_proxy', 'NO_PROXY', 'no_proxy'];
-const AUTHZ_MODES = ['Node', 'RBAC', 'ABAC', 'AlwaysAllow', 'AlwaysDeny', 'Webhook'];
-
-const arg = (name: string, value: string): Arg => ({ name, value });
-const bracket = (address: string) => (ipFamily(address) === 6 ? `[${address}]` : address);
-
-function livenessProbe(base: Omit<Probe, 'timeoutSeconds' | 'periodSeconds' | 'failureThreshold'>): Probe {
-  return { ...base, initialDelaySeconds: 10, timeoutSeconds: 15, periodSeconds: 10, failureThreshold: 8 };
-}
-function readinessProbe(base: Omit<Probe, 'timeoutSeconds' | 'periodSeconds' | 'failureThreshold'>): Probe {
-  return { ...base, timeoutSeconds: 15, periodSeconds: 1, failureThreshold: 3 };
-}
-function startupProbe(base: Omit<Probe, 'timeoutSeconds' | 'periodSeconds' | 'failureThreshold'>, healthCheckTimeout: string): Probe {
-  // kubeadm: as many 10 s periods as fit in the control-plane health-check timeout.
-  const ms = parseGoDuration(healthCheckTimeout) ?? 240_000;
-  return { ...base, initialDelaySeconds: 10, timeoutSeconds: 15, periodSeconds: 10, failureThreshold: Math.max(1, Math.ceil(ms / 10_000)) };
-}
-
-function volume(name: string, path: string, readOnly: boolean, pathType: HostPathType = 'DirectoryOrCreate'): Volume {
-  return { name, hostPath: path, mountPath: path, readOnly, pathType };
-}
-
-/** extraVolumes are added; one with the name of a kubeadm volume replaces it. */
-function withExtraVolumes(base: Volume[], extra: HostPathMount[]): Volume[] {
-  const byName = new Map(base.map((v) => [v.name, v]));
-  for (const mount of extra) {
-    byName.set(mount.name, { name: mount.name, hostPath: mount.hostPath, mountPath: mount.mountPath, readOnly: mount.readOnly, pathType: mount.pathType });
-  }
-  return [...byName.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-}
-
-/** /etc/ssl/certs always, and the distributions' CA folders that exist on this host. */
-function caCertVolumes(host: HostView): Volume[] {
-  return [
-    volume('ca-certs', '/etc/ssl/certs', true),
-    ...CA_CERT_DIRS.filter((dir) => host.exists(dir)).map((dir) => volume(dir.slice(1).replaceAll('/', '-'), dir, true)),
-  ];
-}
-
-/** kubeadm's own proxy variables, then extraEnvs (same name replaces), sorted by name. */
-function componentEnv(host: HostView, extra: EnvVar[]): EnvVar[] {
-  const byName = new Map<string, EnvVar>();
-  for (const name of PROXY_VARS) {
-    const value = host.env[name];
-    if (value) byName.set(name, { name, value });
-  }
-  for (const env of extra) byName.set(env.name, env);
-  return [...byName.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-}
-
-function usesNamedProbePort(cluster: ClusterConfiguration): boolean {
-  const version = parseKubernetesVersion(cluster.kubernetesVersion);
-  return version !== undefined && version.minor >= 34;
-}
-
-/** The etcd version of the image that will run: the imageTag, else the one kubeadm pairs with the version. */
-export function etcdImageVersion(cluster: ClusterConfiguration) {
-  const version = parseKubernetesVersion(cluster.kubernetesVersion) ?? parseKubernetesVersion('v1.34.0')!;
-  return parseEtcdVersion(cluster.etcd.local?.imageTag || etcdVersionFor(version)) ?? { major: 3, minor: 6, patch: 0 };
-}
+export type { Component, ComponentPod, HostView, Probe, Volume } from './component-parts.js';
 
 function apiServer(config: KubebootConfig, host: HostView): ComponentPod {
   const { init, cluster } = config;
@@ -279,82 +185,10 @@ function scheduler(config: KubebootConfig, host: HostView): ComponentPod {
   };
 }
 
-/** Controller-manager and scheduler probe 127.0.0.1 or their bind-address extraArg, over HTTPS. */
-function probesOnBindAddress(cluster: ClusterConfiguration, extra: Arg[], port: number, live: string, ready: string | undefined, timeout: string) {
-  const bind = argValue(extra, 'bind-address');
-  const host = !bind || bind === '0.0.0.0' || bind === '::' ? '127.0.0.1' : bind;
-  const named = usesNamedProbePort(cluster);
-  const probe = (path: string) => ({ host, path, port: named ? 'probe-port' : port, scheme: 'HTTPS' as const });
-  return {
-    ...(named ? { probePort: port } : {}),
-    livenessProbe: livenessProbe(probe(live)),
-    ...(ready ? { readinessProbe: readinessProbe(probe(ready)) } : {}),
-    startupProbe: startupProbe(probe(live), timeout),
-  };
-}
-
-function etcd(config: KubebootConfig, host: HostView): ComponentPod {
-  const { init, cluster } = config;
-  const local = cluster.etcd.local!;
-  const pki = cluster.certificatesDir;
-  const node = init.nodeRegistration.name;
-  const advertise = bracket(init.localAPIEndpoint.advertiseAddress);
-  const loopback = ipFamily(init.localAPIEndpoint.advertiseAddress) === 6 ? '[::1]' : '127.0.0.1';
-  const version = etcdImageVersion(cluster);
-  const v36 = atLeast(version, 3, 6, 0);
-  const base: Arg[] = [
-    arg('advertise-client-urls', `https://${advertise}:2379`),
-    arg('cert-file', `${pki}/etcd/server.crt`),
-    arg('client-cert-auth', 'true'),
-    arg('data-dir', local.dataDir),
-    arg('initial-advertise-peer-urls', `https://${advertise}:2380`),
-    arg('initial-cluster', `${node}=https://${advertise}:2380`),
-    arg('key-file', `${pki}/etcd/server.key`),
-    arg('listen-client-urls', `https://${loopback}:2379,https://${advertise}:2379`),
-    arg('listen-metrics-urls', `http://${loopback}:2381`),
-    arg('listen-peer-urls', `https://${advertise}:2380`),
-    arg('name', node),
-    arg('peer-cert-file', `${pki}/etcd/peer.crt`),
-    arg('peer-client-cert-auth', 'true'),
-    arg('peer-key-file', `${pki}/etcd/peer.key`),
-    arg('peer-trusted-ca-file', `${pki}/etcd/ca.crt`),
-    arg('snapshot-count', '10000'),
-    arg('trusted-ca-file', `${pki}/etcd/ca.crt`),
-    ...(v36
-      ? [arg('feature-gates', 'InitialCorruptCheck=true'), arg('watch-progress-notify-interval', '5s')]
-      : [arg('experimental-initial-corrupt-check', 'true'), arg('experimental-watch-progress-notify-interval', '5s')]),
-  ];
-  // Probes follow listen-metrics-urls when the user moves it (the first URL).
-  const metrics = new URL((argValue(local.extraArgs, 'listen-metrics-urls') ?? `http://${loopback}:2381`).split(',')[0]!.trim());
-  const probeHost = metrics.hostname.replace(/^\[|\]$/g, '');
-  const probePort = Number(metrics.port || (metrics.protocol === 'https:' ? 443 : 80));
-  const scheme = metrics.protocol === 'https:' ? 'HTTPS' : 'HTTP';
-  const named = usesNamedProbePort(cluster);
-  const probe = (path: string) => ({ host: probeHost, path, port: named ? 'probe-port' : probePort, scheme: scheme as Probe['scheme'] });
-  // etcd has /livez and /readyz from 3.5.11; before that kubeadm probed /health (etcd 3.4 has nothing else).
-  const modern = atLeast(version, 3, 5, 11);
-  const dataVolume: Volume = { name: 'etcd-data', hostPath: local.dataDir, mountPath: local.dataDir, readOnly: false, pathType: 'DirectoryOrCreate' };
-  const certsVolume: Volume = { name: 'etcd-certs', hostPath: `${pki}/etcd`, mountPath: `${pki}/etcd`, readOnly: false, pathType: 'DirectoryOrCreate' };
-  return {
-    component: 'etcd',
-    image: imageOf(cluster, 'etcd')!,
-    imagePullPolicy: init.nodeRegistration.imagePullPolicy,
-    command: ['etcd', ...argumentsToCommand(base, local.extraArgs)],
-    env: componentEnv({ ...host, env: {} }, local.extraEnvs),
-    annotations: { 'kubeadm.kubernetes.io/etcd.advertise-client-urls': `https://${advertise}:2379` },
-    ...(named ? { probePort } : {}),
-    livenessProbe: livenessProbe(probe(modern ? '/livez' : '/health?exclude=NOSPACE&serializable=true')),
-    ...(modern ? { readinessProbe: readinessProbe(probe('/readyz')) } : {}),
-    startupProbe: startupProbe(probe(modern ? '/readyz' : '/health?serializable=false'), init.timeouts.controlPlaneComponentHealthCheck),
-    requests: { cpu: '100m', memory: '100Mi' },
-    volumes: [certsVolume, dataVolume],
-    volumeMounts: [dataVolume, certsVolume],
-  };
-}
-
 /** The control-plane pods of this configuration: no etcd with external etcd. */
 export function componentPods(config: KubebootConfig, host: HostView): ComponentPod[] {
   const pods = [apiServer(config, host), controllerManager(config, host), scheduler(config, host)];
-  if (config.cluster.etcd.local && !config.cluster.etcd.external) pods.unshift(etcd(config, host));
+  if (config.cluster.etcd.local && !config.cluster.etcd.external) pods.unshift(etcdPod(config, host));
   return pods;
 }
+

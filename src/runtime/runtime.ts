@@ -1,4 +1,5 @@
 import type { Container, Pod } from 'kubernetes-types/core/v1.js';
+import type { Host } from '../util/host.js';
 import type { BackoffLabel } from './backoff.js';
 
 /**
@@ -106,8 +107,8 @@ export interface ContainerRequest {
   pod: PodDescription;
   container: Container;
   node: string;
-  /** The rootfs that hostPath volumes are resolved under. */
-  rootfs?: string;
+  /** The machine (under --rootfs) that hostPath volumes are resolved on, confined to it. */
+  host: Host;
   /** The reconciler's state folder on this machine (the kubelet's --root-dir, under --rootfs). */
   rootDir: string;
   /** This node's address, for status.hostIP. */

@@ -207,3 +207,39 @@ describe('reset safety', () => {
     assert.deepEqual(await files(outside), ['admin.conf', 'pki/ca.key']);
   });
 });
+
+describe('init and init phase run the same code', () => {
+  const node = `p-${run}`.slice(0, 40);
+  const roots: string[] = [];
+  after(async () => {
+    for (const root of roots) await kubeboot(['reset', '--force', '--rootfs', root]);
+  });
+
+  /** What init made that a user reads: /etc/kubernetes and the KubeletConfiguration, keys and certificates by name only. */
+  async function tree(root: string): Promise<Record<string, string>> {
+    const { readFile } = await import('node:fs/promises');
+    const out: Record<string, string> = {};
+    for (const file of (await files(root)).filter((f) => f.startsWith('etc/kubernetes/') || f === 'var/lib/kubelet/config.yaml')) {
+      const text = await readFile(join(root, file), 'utf8');
+      out[file] = /\.(crt|key|pub)$/.test(file) ? '(a key or certificate)' : text.replace(/^(\s*[\w-]+-data): \S+$/gm, '$1: (data)');
+    }
+    return out;
+  }
+
+  test('every phase alone, in order, makes the same tree as init --skip-phases wait-control-plane', async () => {
+    const alone = await tempDir({ 'kubeboot.yaml': config(node) });
+    const whole = await tempDir({ 'kubeboot.yaml': config(node) });
+    roots.push(alone, whole);
+    for (const phase of [['preflight'], ['certs'], ['kubeconfig'], ['etcd', 'local'], ['control-plane'], ['kubelet-start']]) {
+      const result = await kubeboot(['init', 'phase', ...phase, '--config', join(alone, 'kubeboot.yaml'), '--rootfs', alone]);
+      assert.equal(result.exitCode, 0, `${phase.join(' ')}:\n${result.stdout}\n${result.stderr}`);
+    }
+    const byPhases = await tree(alone);
+    assert.equal((await kubeboot(['reset', '--force', '--rootfs', alone])).exitCode, 0);
+    const result = await kubeboot(['init', '--skip-phases', 'wait-control-plane', '--config', join(whole, 'kubeboot.yaml'), '--rootfs', whole]);
+    assert.equal(result.exitCode, 0, `${result.stdout}\n${result.stderr}`);
+    const byInit = await tree(whole);
+    assert.ok(Object.keys(byInit).length >= 30, `init made ${Object.keys(byInit).length} files`);
+    assert.deepEqual(byPhases, byInit);
+  });
+});

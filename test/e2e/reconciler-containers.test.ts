@@ -5,7 +5,8 @@ import { after, before, describe, test } from 'node:test';
 import type Docker from 'dockerode';
 import { listPods } from '../support/docker.js';
 import { kubeboot } from '../support/cli.js';
-import { engine, eventually, images, newTestRun, removeNodeContainers } from '../support/docker.js';
+import { engine, eventually, execIn, images, newTestRun, removeNodeContainers } from '../support/docker.js';
+import { busyboxPod } from '../support/manifests.js';
 import { KubeletProcess } from '../support/kubelet-process.js';
 import { tempDir } from '../support/temp.js';
 
@@ -13,37 +14,7 @@ const run = newTestRun();
 const node = `c-${run}`.toLowerCase().slice(0, 40);
 let docker: Docker;
 
-const sleeper = (name: string, extra = '') => `apiVersion: v1
-kind: Pod
-metadata: {name: ${name}}
-spec:
-  hostNetwork: true
-  terminationGracePeriodSeconds: 2
-  containers:
-  - name: main
-    image: ${images.busybox}
-    command: [sleep, '3600']
-${extra}`;
-
-/** Runs a command in a container and returns what it printed. */
-async function execIn(id: string, cmd: string[]): Promise<string> {
-  const exec = await docker.getContainer(id).exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true });
-  const stream = await exec.start({});
-  const chunks: Buffer[] = [];
-  await new Promise<void>((resolve) => {
-    stream.on('data', (c: Buffer) => chunks.push(c));
-    stream.on('end', () => resolve());
-  });
-  // The multiplexed stream has an 8-byte header per frame; strip them to keep the text.
-  const raw = Buffer.concat(chunks);
-  const out: Buffer[] = [];
-  for (let i = 0; i + 8 <= raw.length; ) {
-    const size = raw.readUInt32BE(i + 4);
-    out.push(raw.subarray(i + 8, i + 8 + size));
-    i += 8 + size;
-  }
-  return Buffer.concat(out).toString();
-}
+const sleeper = (name: string) => busyboxPod(name);
 
 async function runningContainer(nodeName: string, podName: string, container = 'main'): Promise<string | undefined> {
   const pod = [...(await listPods(docker, nodeName)).values()].find((p) => p.name === `${podName}-${nodeName}`);
@@ -135,9 +106,9 @@ spec:
     assert.equal(host.NanoCpus, 250_000_000);
     assert.deepEqual([host.CapAdd, host.CapDrop, host.ReadonlyRootfs, host.Privileged, host.Init], [['NET_ADMIN'], ['MKNOD'], true, false, true]);
     assert.deepEqual(host.SecurityOpt, ['seccomp=unconfined']);
-    assert.equal((await execIn(id, ['id', '-u'])).trim(), '1000');
-    assert.equal((await execIn(id, ['id', '-g'])).trim(), '2000');
-    assert.match(await execIn(id, ['sh', '-c', 'touch /x 2>&1 || true']), /Read-only file system/);
+    assert.equal((await execIn(docker, id, ['id', '-u'])).trim(), '1000');
+    assert.equal((await execIn(docker, id, ['id', '-g'])).trim(), '2000');
+    assert.match(await execIn(docker, id, ['sh', '-c', 'touch /x 2>&1 || true']), /Read-only file system/);
     await rm(join(folder, 'sec.yaml'));
   });
 
@@ -163,10 +134,10 @@ spec:
     hostPath: {path: ${hostDir}, type: Directory}
 `);
     const id = await eventually('mounts running', () => runningContainer(node, 'mounts'), 20_000, 200);
-    assert.match(await execIn(id, ['grep', ' /mem ', '/proc/mounts']), /^tmpfs \/mem tmpfs rw.*size=16384k/);
-    assert.equal(await execIn(id, ['cat', '/etc/app/app.conf']), 'setting=1\n');
-    assert.match(await execIn(id, ['ls', '/etc/app']), /^app\.conf\n$/);
-    assert.match(await execIn(id, ['sh', '-c', 'echo y > /etc/app/new 2>&1 || true']), /Read-only file system/);
+    assert.match(await execIn(docker, id, ['grep', ' /mem ', '/proc/mounts']), /^tmpfs \/mem tmpfs rw.*size=16384k/);
+    assert.equal(await execIn(docker, id, ['cat', '/etc/app/app.conf']), 'setting=1\n');
+    assert.match(await execIn(docker, id, ['ls', '/etc/app']), /^app\.conf\n$/);
+    assert.match(await execIn(docker, id, ['sh', '-c', 'echo y > /etc/app/new 2>&1 || true']), /Read-only file system/);
     await rm(join(folder, 'mounts.yaml'));
   });
 });

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { listPods } from '../support/docker.js';
 import { eventually, images, newTestRun } from '../support/docker.js';
+import { busyboxPod } from '../support/manifests.js';
 import { KubeletProcess } from '../support/kubelet-process.js';
 import { tempDir } from '../support/temp.js';
 import { ThrowawayEngine } from '../support/throwaway-engine.js';
@@ -12,15 +13,7 @@ const node = `e-${newTestRun()}`.toLowerCase().slice(0, 40);
 let dockerd: ThrowawayEngine;
 let kubelet: KubeletProcess | undefined;
 
-const sleeper = (name: string) => `apiVersion: v1
-kind: Pod
-metadata: {name: ${name}}
-spec:
-  hostNetwork: true
-  terminationGracePeriodSeconds: 2
-  containers:
-  - {name: main, image: ${images.busybox}, command: [sleep, '3600']}
-`;
+const sleeper = (name: string) => busyboxPod(name);
 
 /** Running containers by pod name, and how many containers each pod has in all. */
 async function snapshot(): Promise<Record<string, { running: number; total: number }>> {
@@ -46,7 +39,7 @@ test('dockerd restarted under a running reconciler: it reconnects, restarts the 
   const dir = await tempDir({ 'a.yaml': sleeper('a'), 'b.yaml': sleeper('b') });
   const env = { ...process.env, DOCKER_HOST: dockerd.host };
   kubelet = new KubeletProcess(['--pod-manifest-path', dir, '--hostname-override', node], { env });
-  const fail = (err: Error) => Promise.reject(new Error(`${err.message}\nreconciler log:\n${kubelet!.log()}`));
+  const fail = (err: Error) => kubelet!.withLog(Promise.reject(err));
   const both = (s: Record<string, { running: number; total: number }>) => s[`a-${node}`]?.running === 1 && s[`b-${node}`]?.running === 1;
   await eventually('both pods running', async () => (both(await snapshot()) ? true : undefined), 20_000, 100).catch(fail);
 

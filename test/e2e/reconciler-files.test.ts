@@ -6,6 +6,7 @@ import type Docker from 'dockerode';
 import type { RuntimePod } from '../../src/runtime/runtime.js';
 import { listPods } from '../support/docker.js';
 import { engine, eventually, images, newTestRun, removeNodeContainers } from '../support/docker.js';
+import { busyboxPod } from '../support/manifests.js';
 import { KubeletProcess, testRootDir } from '../support/kubelet-process.js';
 import { tempDir } from '../support/temp.js';
 
@@ -16,18 +17,7 @@ let folder: string;
 let kubelet: KubeletProcess;
 let configFile: string;
 
-const pod = (name: string, command: string, extra = '') => `apiVersion: v1
-kind: Pod
-metadata:
-  name: ${name}
-spec:
-  hostNetwork: true
-  terminationGracePeriodSeconds: 2
-  containers:
-  - name: main
-    image: ${images.busybox}
-    command: [sh, -c, ${JSON.stringify(command)}]
-${extra}`;
+const pod = (name: string, command: string) => busyboxPod(name, { command });
 
 async function pods(): Promise<Map<string, RuntimePod>> {
   return listPods(docker, node);

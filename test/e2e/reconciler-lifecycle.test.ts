@@ -6,7 +6,7 @@ import type Docker from 'dockerode';
 import type { RuntimeContainer, RuntimePod } from '../../src/runtime/runtime.js';
 import { listPods } from '../support/docker.js';
 import { kubeboot } from '../support/cli.js';
-import { engine, eventually, images, newTestRun, removeNodeContainers } from '../support/docker.js';
+import { engine, eventually, execIn, images, newTestRun, removeNodeContainers } from '../support/docker.js';
 import { KubeletProcess, testRootDir } from '../support/kubelet-process.js';
 import { tempDir } from '../support/temp.js';
 
@@ -54,16 +54,7 @@ async function times(id: string): Promise<{ started: number; finished: number }>
   return { started: Date.parse(state.StartedAt), finished: Date.parse(state.FinishedAt) };
 }
 
-async function execIn(id: string, command: string): Promise<void> {
-  const exec = await docker.getContainer(id).exec({ Cmd: ['sh', '-c', command] });
-  const stream = await exec.start({});
-  await new Promise<void>((resolve) => {
-    stream.on('end', () => resolve());
-    stream.resume();
-  });
-}
-
-const withLog = <T>(promise: Promise<T>): Promise<T> => promise.catch((err: Error) => Promise.reject(new Error(`${err.message}\nreconciler log:\n${kubelet.log()}`)));
+const withLog = <T>(promise: Promise<T>): Promise<T> => kubelet.withLog(promise);
 
 function manifest(name: string, body: string): string {
   return `apiVersion: v1
@@ -221,13 +212,12 @@ crashLoopBackOff:
   - {name: main, image: ${images.busybox}, command: [sh, -c, 'exit 1']}
 `));
     const psArgs = ['ps', '--node-name', slowNode, '--root-dir', testRootDir()];
-    const fail = (err: Error) => Promise.reject(new Error(`${err.message}\nreconciler log:\n${slow.log()}`));
     // The first death restarts at once; the second waits the 60 s initial back-off.
     const row = await eventually('CrashLoopBackOff in ps -o json', async () => {
       const result = await kubeboot([...psArgs, '-o', 'json']);
       const found = (JSON.parse(result.stdout) as { pods: PsRow[] }).pods.find((p) => p.name === `fails-${slowNode}`);
       return found?.status === 'CrashLoopBackOff' ? found : undefined;
-    }, 30_000, 200).catch(fail);
+    }, 30_000, 200).catch((err: Error) => slow.withLog(Promise.reject(err)));
     assert.equal(row.restarts, 1);
     assert.equal(row.ready, '0/1');
     assert.ok(row.nextTry && Date.parse(row.nextTry) > Date.now(), `next try ${row.nextTry}`);
@@ -271,7 +261,7 @@ describe('probes', { concurrency: false }, () => {
     const first = await withLog(eventually('live running', () => runningAttempt('live', 'main', 0), 15_000, 100));
     await new Promise((resolve) => setTimeout(resolve, 2500));
     assert.ok(await runningAttempt('live', 'main', 0), 'a passing liveness probe restarts nothing');
-    await execIn(first.id, 'rm /tmp/alive');
+    await execIn(docker, first.id, ['sh', '-c', 'rm /tmp/alive']);
     const second = await withLog(eventually('live restarted', () => runningAttempt('live', 'main', 1), 15_000, 100));
     assert.equal(second.restartCount, 1);
     assert.match(kubelet.log(), /liveness probe failed: the container will be restarted.*pod=default\/live-/);
@@ -308,9 +298,9 @@ spec:
 `);
     const main = await withLog(eventually('ready running', () => runningAttempt('ready', 'main', 0), 15_000, 100));
     await withLog(eventually('web ready, main not', async () => ((await psRow('ready'))?.ready === '1/2' ? true : undefined), 15_000, 200));
-    await execIn(main.id, 'touch /tmp/ready');
+    await execIn(docker, main.id, ['sh', '-c', 'touch /tmp/ready']);
     await withLog(eventually('both ready', async () => ((await psRow('ready'))?.ready === '2/2' ? true : undefined), 15_000, 200));
-    await execIn(main.id, 'rm /tmp/ready');
+    await execIn(docker, main.id, ['sh', '-c', 'rm /tmp/ready']);
     await withLog(eventually('main not ready again', async () => ((await psRow('ready'))?.ready === '1/2' ? true : undefined), 15_000, 200));
     assert.equal((await psRow('ready'))!.restarts, 0, 'readiness never restarts; the httpGet and tcpSocket liveness probes pass');
     await rm(join(folder, 'ready.yaml'));
@@ -334,7 +324,7 @@ spec:
     await new Promise((resolve) => setTimeout(resolve, 3000));
     assert.ok(await runningAttempt('slow', 'main', 0), 'the always-failing liveness probe must not run before startup');
     assert.equal((await psRow('slow'))!.ready, '0/1', 'not started, not ready');
-    await execIn(first.id, 'touch /tmp/started');
+    await execIn(docker, first.id, ['sh', '-c', 'touch /tmp/started']);
     await withLog(eventually('liveness took over and restarted it', () => runningAttempt('slow', 'main', 1), 15_000, 100));
     await rm(join(folder, 'slow.yaml'));
   });

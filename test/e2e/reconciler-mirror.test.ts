@@ -7,7 +7,8 @@ import { after, before, describe, test } from 'node:test';
 import type Docker from 'dockerode';
 import { listPods } from '../support/docker.js';
 import { kubeboot } from '../support/cli.js';
-import { engine, eventually, images, newTestRun, removeNodeContainers } from '../support/docker.js';
+import { engine, eventually, newTestRun, removeNodeContainers } from '../support/docker.js';
+import { busyboxPod } from '../support/manifests.js';
 import { KubeletProcess } from '../support/kubelet-process.js';
 import { StandinApiServer } from '../support/standin-apiserver.js';
 import { tempDir } from '../support/temp.js';
@@ -20,18 +21,10 @@ let api: StandinApiServer;
 let kubelet: KubeletProcess;
 let tls: { cert: string; key: string; ca: string };
 
-const manifest = (command: string) => `apiVersion: v1
-kind: Pod
-metadata: {name: web, namespace: kube-system, labels: {tier: control-plane}}
-spec:
-  hostNetwork: true
-  terminationGracePeriodSeconds: 2
-  containers:
-  - {name: main, image: ${images.busybox}, command: [sh, -c, '${command}']}
-`;
+const manifest = (command: string) => busyboxPod('web', { namespace: 'kube-system', labels: { tier: 'control-plane' }, command });
 const mirrorKey = () => `kube-system/web-${node}`;
-const fail = (err: Error) => Promise.reject(new Error(`${err.message}\nreconciler log:\n${kubelet.log()}\nrequests: ${api.requests.slice(-10).map((r) => `${r.method} ${r.path}`).join(', ')}`));
-const until = <T>(what: string, check: () => T | undefined | Promise<T | undefined>) => eventually(what, async () => check(), 20_000, 100).catch(fail);
+const until = <T>(what: string, check: () => T | undefined | Promise<T | undefined>) =>
+  kubelet.withLog(eventually(what, async () => check(), 20_000, 100), `\nrequests: ${api.requests.slice(-10).map((r) => `${r.method} ${r.path}`).join(', ')}`);
 
 async function staticContainer(): Promise<string | undefined> {
   return [...(await listPods(docker, node)).values()][0]?.containers.find((c) => c.running)?.id;

@@ -8,6 +8,7 @@ import type Docker from 'dockerode';
 import type { Pod } from 'kubernetes-types/core/v1.js';
 import { listPods } from '../support/docker.js';
 import { engine, eventually, images, newTestRun, removeNodeContainers } from '../support/docker.js';
+import { busyboxPod } from '../support/manifests.js';
 import { KubeletProcess } from '../support/kubelet-process.js';
 import { tempDir } from '../support/temp.js';
 
@@ -22,15 +23,7 @@ let healthzPort: number;
 const reply = { status: 200, body: '' };
 const requests: IncomingHttpHeaders[] = [];
 
-const podYaml = (name: string, command = 'sleep 3600') => `apiVersion: v1
-kind: Pod
-metadata: {name: ${name}}
-spec:
-  hostNetwork: true
-  terminationGracePeriodSeconds: 2
-  containers:
-  - {name: main, image: ${images.busybox}, command: [sh, -c, '${command}']}
-`;
+const podYaml = (name: string, command = 'sleep 3600') => busyboxPod(name, { command });
 const podObject = (name: string) => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name }, spec: { hostNetwork: true, terminationGracePeriodSeconds: 2, containers: [{ name: 'main', image: images.busybox, command: ['sh', '-c', 'sleep 3600'] }] } });
 
 /** Running pods by name, with their running container IDs. */
@@ -43,12 +36,11 @@ async function running(): Promise<Record<string, string>> {
   return result;
 }
 
-const fail = (err: Error) => Promise.reject(new Error(`${err.message}\nreconciler log:\n${kubelet.log()}`));
 const waitFor = (what: string, check: (s: Record<string, string>) => boolean) =>
   eventually(what, async () => {
     const s = await running();
     return check(s) ? s : undefined;
-  }, 20_000, 100).catch(fail);
+  }, 20_000, 100).catch((err: Error) => kubelet.withLog(Promise.reject(err)));
 const pastTwoPolls = () => new Promise((resolve) => setTimeout(resolve, 2500));
 
 function freePort(): Promise<number> {
@@ -116,7 +108,7 @@ describe('--manifest-url', { concurrency: false }, () => {
 
   test('a name listed twice runs once and is reported', async () => {
     reply.body = JSON.stringify({ kind: 'PodList', items: [podObject('web'), podObject('api'), podObject('api')] });
-    await eventually('duplicate reported', async () => (/the URL lists the same pod twice.*pod=default\/api-.* ignored="items\[2\]"/.test(kubelet.log()) ? true : undefined), 10_000, 100).catch(fail);
+    await eventually('duplicate reported', async () => (/the URL lists the same pod twice.*pod=default\/api-.* ignored="items\[2\]"/.test(kubelet.log()) ? true : undefined), 10_000, 100).catch((err: Error) => kubelet.withLog(Promise.reject(err)));
     assert.deepEqual(Object.keys(await running()).sort(), ['api', 'filepod', 'web']);
   });
 

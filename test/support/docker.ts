@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { listPods as listDockerPods } from '../../src/runtime/docker/list-pods.js';
+import { frames } from '../../src/runtime/docker/stream-frames.js';
 import type { RuntimePod } from '../../src/runtime/runtime.js';
 import Docker from 'dockerode';
 
@@ -96,4 +97,16 @@ export async function removeNodeContainers(node: string): Promise<number> {
 /** The pods the engine has for `node` (or every node), read the way kubeboot reads them. */
 export async function listPods(docker: Docker, node?: string): Promise<Map<string, RuntimePod>> {
   return listDockerPods(docker, node ? { node } : {});
+}
+
+/** Runs a command in a container and returns what it printed (the engine's frame headers removed). */
+export async function execIn(docker: Docker, id: string, cmd: string[]): Promise<string> {
+  const exec = await docker.getContainer(id).exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true });
+  const stream = await exec.start({});
+  const chunks: Buffer[] = [];
+  await new Promise<void>((resolve) => {
+    stream.on('data', (c: Buffer) => chunks.push(c));
+    stream.on('end', () => resolve());
+  });
+  return Buffer.concat(frames(Buffer.concat(chunks)).map((f) => f.data)).toString();
 }

@@ -36,6 +36,11 @@ export class KubeletProcess {
     return this.lines.join('\n');
   }
 
+  /** The promise, whose failure carries this reconciler's log (what a test failure needs to be read). */
+  withLog<T>(promise: Promise<T>, more = ''): Promise<T> {
+    return promise.catch((err: Error) => Promise.reject(new Error(`${err.message}\nreconciler log:\n${this.log()}${more}`)));
+  }
+
   async kill(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
     this.child.kill(signal);
     await this.child;

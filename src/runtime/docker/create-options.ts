@@ -2,7 +2,6 @@ import { mkdir, open, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type Docker from 'dockerode';
 import type { EnvVar, Volume } from 'kubernetes-types/core/v1.js';
-import { onHost } from '../../util/rootfs.js';
 import { parseQuantity } from '../../util/quantity.js';
 import { expand } from '../env-expansion.js';
 import { containerName, SANDBOX_CONTAINER } from '../labels.js';
@@ -60,7 +59,7 @@ async function mountsFor(context: ContainerRequest): Promise<{ binds: string[]; 
     const volume = volumes.get(mount.name)!;
     const mode = mount.readOnly ? 'ro' : 'rw';
     if (volume.hostPath) {
-      const source = onHost(context.rootfs, volume.hostPath.path);
+      const source = await context.host.checked(volume.hostPath.path);
       await prepareHostPath(source, volume.hostPath.type, volume.name);
       binds.push(`${mount.subPath ? join(source, mount.subPath) : source}:${mount.mountPath}:${mode}`);
     } else if (volume.emptyDir) {

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { Reconciler } from '../../../src/reconciler/reconciler.js';
 import { parseStaticPod, type StaticPod } from '../../../src/reconciler/static-pod.js';
+import { Host } from '../../../src/util/host.js';
 import { FakeRuntime } from '../../support/fake-runtime.js';
 import { tempDirSync } from '../../support/temp.js';
 
@@ -32,6 +33,7 @@ function reconciler(runtime: FakeRuntime, backoff = { initialMs: 10_000, maxMs: 
   const r = new Reconciler({
     runtime,
     node: NODE,
+    host: Host.scratch(tempDirSync()),
     rootDir: tempDirSync(),
     hostIP: '192.0.2.10',
     sandboxImage: PAUSE,
@@ -162,7 +164,7 @@ describe('Reconciler on a fake runtime', () => {
     const old = staticPod('dup', 'sleep 1', hostNetwork);
     const wanted = staticPod('dup', 'sleep 2', hostNetwork);
     // Left running by an earlier reconciler that had another version of the manifest.
-    await runtime.runContainer({ pod: old, container: old.pod.spec!.containers![0]!, node: NODE, rootDir: '/tmp', hostIP: '192.0.2.10', podIP: '192.0.2.10', attempt: 0, restartCount: 0, backoff: { step: 0, initialMs: 1, maxMs: 1 } });
+    await runtime.runContainer({ pod: old, container: old.pod.spec!.containers![0]!, node: NODE, host: Host.scratch(tempDirSync()), rootDir: '/tmp', hostIP: '192.0.2.10', podIP: '192.0.2.10', attempt: 0, restartCount: 0, backoff: { step: 0, initialMs: 1, maxMs: 1 } });
     const { r } = reconciler(runtime);
     await r.update(desired(wanted));
     await settle(r);
