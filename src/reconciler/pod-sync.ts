@@ -3,24 +3,15 @@ import { ensureImage, ImageNeverPullError } from '../runtime/image-policy.js';
 import { SANDBOX_CONTAINER } from '../runtime/labels.js';
 import { planPod, type ContainerStart } from '../runtime/pod-plan.js';
 import { stopContainer } from '../runtime/pod-stop.js';
-import type { ContainerRuntime, ExecResult, RuntimeContainer, RuntimePod } from '../runtime/runtime.js';
-import type { StatusNotesWriter } from '../runtime/status-notes.js';
-import type { Host } from '../util/host.js';
-import type { Logger } from '../util/log.js';
+import type { ExecResult, RuntimeContainer, RuntimePod } from '../runtime/runtime.js';
 import type { PodWorkers, Slots } from './pod-workers.js';
 import type { ProbeManager, ProbeTarget } from './probes.js';
+import type { ReconcilerOptions } from './reconciler.js';
 import type { StaticPod } from './static-pod.js';
 
-export interface PodSyncOptions {
-  runtime: ContainerRuntime;
-  node: string;
-  host: Host;
-  rootDir: string;
-  hostIP: string;
-  sandboxImage: string;
-  log: Logger;
+/** The reconciler's own settings, with its back-off resolved and the parts it shares with each sync. */
+export interface PodSyncOptions extends Pick<ReconcilerOptions, 'runtime' | 'node' | 'host' | 'rootDir' | 'hostIP' | 'sandboxImage' | 'log' | 'notes'> {
   backoff: BackoffSettings;
-  notes?: StatusNotesWriter;
   slots: Slots;
   workers: PodWorkers<unknown>;
   probes: ProbeManager;
