@@ -204,7 +204,13 @@ export class FileSource {
     if (size > MAX_MANIFEST_BYTES) return fail([`the file is ${size} bytes, more than the ${MAX_MANIFEST_BYTES} a manifest may have`]);
     const text = await readFile(path, 'utf8').catch(() => undefined);
     if (text === undefined) return previous;
-    const result = parseStaticPod(text, { source: systemPath, nodeName });
+    let result: ReturnType<typeof parseStaticPod>;
+    try {
+      result = parseStaticPod(text, { source: systemPath, nodeName });
+    } catch (err) {
+      // A parser bug must cost this one file, never the folder's other pods.
+      return fail([`cannot be read as a Pod (${(err as Error).message})`]);
+    }
     if (!result.ok) return fail(result.problems);
     const seen = this.firstSeen.get(result.pod.uid) ?? new Date();
     this.firstSeen.set(result.pod.uid, seen);

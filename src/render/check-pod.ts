@@ -1,81 +1,90 @@
-import { isAbsolute } from 'node:path';
 import { isRecord } from '../util/records.js';
+import { parseQuantity } from '../util/quantity.js';
+import { checkContainer } from './check-container.js';
+import { describe, DNS1123_LABEL, DNS1123_SUBDOMAIN, hasDotDot, Problems } from './pod-rules.js';
 
-const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-const PORT_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const HOST_PATH_TYPES = ['', 'DirectoryOrCreate', 'Directory', 'FileOrCreate', 'File', 'Socket', 'CharDevice', 'BlockDevice'];
-
-type Raw = Record<string, unknown>;
-const records = (value: unknown): Raw[] => (Array.isArray(value) ? value.filter(isRecord) : []);
+/** Every volume source the API knows: a volume names exactly one. */
+const VOLUME_SOURCES = [
+  'hostPath', 'emptyDir', 'gcePersistentDisk', 'awsElasticBlockStore', 'gitRepo', 'secret', 'nfs', 'iscsi', 'glusterfs',
+  'persistentVolumeClaim', 'rbd', 'flexVolume', 'cinder', 'cephfs', 'flocker', 'downwardAPI', 'fc', 'azureFile',
+  'configMap', 'vsphereVolume', 'quobyte', 'azureDisk', 'photonPersistentDisk', 'projected', 'portworxVolume',
+  'scaleIO', 'storageos', 'csi', 'ephemeral', 'image',
+];
 
 /**
- * The structural rules of a v1 Pod that a static pod manifest must meet (a subset of the API server's
- * ValidatePodCreate): returns `path: problem` strings, empty when the Pod is sound.
+ * A v1 Pod as the API server's ValidatePodCreate checks it, for what applies to a static pod (and to
+ * the manifests kubeboot renders): returns `path: problem` lines, every problem at once, empty when the
+ * pod is sound. Every list item is checked before it is used: one that is not a mapping is a problem,
+ * never an exception.
  */
 export function checkPod(value: unknown): string[] {
-  const problems: string[] = [];
-  const fail = (path: string, message: string) => problems.push(`${path}: ${message}`);
+  const problems = new Problems();
   if (!isRecord(value)) return ['(document): expected a mapping, a v1 Pod'];
-  if (value.apiVersion !== 'v1') fail('apiVersion', `got ${JSON.stringify(value.apiVersion)}, expected "v1"`);
-  if (value.kind !== 'Pod') fail('kind', `got ${JSON.stringify(value.kind)}, expected "Pod"`);
-  const metadata = isRecord(value.metadata) ? value.metadata : {};
+  if (value.apiVersion !== 'v1') problems.fail('apiVersion', `got ${describe(value.apiVersion)}, expected "v1"`);
+  if (value.kind !== 'Pod') problems.fail('kind', `got ${describe(value.kind)}, expected "Pod"`);
+  const metadata = problems.record(value.metadata, 'metadata') ?? {};
   if (typeof metadata.name !== 'string' || !DNS1123_SUBDOMAIN.test(metadata.name) || metadata.name.length > 253) {
-    fail('metadata.name', `got ${JSON.stringify(metadata.name)}, expected a DNS-1123 subdomain`);
+    problems.fail('metadata.name', `got ${describe(metadata.name)}, expected a DNS-1123 subdomain of at most 253 characters`);
   }
-  if (metadata.namespace !== undefined && (typeof metadata.namespace !== 'string' || !DNS1123_LABEL.test(metadata.namespace))) {
-    fail('metadata.namespace', `got ${JSON.stringify(metadata.namespace)}, expected a DNS-1123 label`);
+  if (metadata.namespace !== undefined && (typeof metadata.namespace !== 'string' || !DNS1123_LABEL.test(metadata.namespace) || metadata.namespace.length > 63)) {
+    problems.fail('metadata.namespace', `got ${describe(metadata.namespace)}, expected a DNS-1123 label`);
   }
-  for (const field of ['labels', 'annotations'] as const) {
-    const map = metadata[field];
-    if (map === undefined) continue;
-    if (!isRecord(map) || Object.values(map).some((v) => typeof v !== 'string')) fail(`metadata.${field}`, 'expected a map of strings');
+  const labels = problems.record(metadata.labels, 'metadata.labels');
+  if (labels) problems.qualifiedKeys(labels, 'metadata.labels', true);
+  const annotations = problems.record(metadata.annotations, 'metadata.annotations');
+  if (annotations) {
+    problems.qualifiedKeys(annotations, 'metadata.annotations', false);
+    if (JSON.stringify(annotations).length > 256 * 1024) problems.fail('metadata.annotations', 'may not be larger than 256 KiB in all');
   }
-  const spec = isRecord(value.spec) ? value.spec : undefined;
+
+  const spec = problems.record(value.spec, 'spec');
   if (!spec) {
-    fail('spec', 'is missing');
-    return problems;
+    problems.fail('spec', 'is missing');
+    return problems.lines;
   }
+  problems.oneOf(spec, 'restartPolicy', 'spec', ['Always', 'OnFailure', 'Never']);
+  problems.oneOf(spec, 'dnsPolicy', 'spec', ['ClusterFirst', 'ClusterFirstWithHostNet', 'Default', 'None']);
+  for (const field of ['hostNetwork', 'hostPID', 'hostIPC', 'shareProcessNamespace', 'automountServiceAccountToken', 'enableServiceLinks', 'setHostnameAsFQDN', 'hostUsers']) {
+    problems.bool(spec, field, 'spec');
+  }
+  problems.int(spec, 'terminationGracePeriodSeconds', 'spec', 0);
+  problems.int(spec, 'activeDeadlineSeconds', 'spec', 1);
+  problems.int(spec, 'priority', 'spec', -2147483648, 2147483647);
+  if (spec.ephemeralContainers !== undefined) problems.fail('spec.ephemeralContainers', 'may not be set when a pod is created (they are added to a running pod through the API)');
+  const podSecurity = problems.record(spec.securityContext, 'spec.securityContext');
+  if (podSecurity) {
+    for (const field of ['runAsUser', 'runAsGroup', 'fsGroup']) problems.int(podSecurity, field, 'spec.securityContext', 0, 2147483647);
+    problems.bool(podSecurity, 'runAsNonRoot', 'spec.securityContext');
+  }
+
   const volumeNames = new Set<string>();
-  records(spec.volumes).forEach((volume, i) => {
+  for (const [volume, at] of problems.records(spec.volumes, 'spec.volumes')) {
     const name = volume.name;
-    if (typeof name !== 'string' || !DNS1123_LABEL.test(name)) fail(`spec.volumes[${i}].name`, `got ${JSON.stringify(name)}, expected a DNS-1123 label`);
-    else if (volumeNames.has(name)) fail(`spec.volumes[${i}].name`, `${JSON.stringify(name)} is used twice`);
+    if (typeof name !== 'string' || !DNS1123_LABEL.test(name) || name.length > 63) problems.fail(`${at}.name`, `got ${describe(name)}, expected a DNS-1123 label`);
+    else if (volumeNames.has(name)) problems.fail(`${at}.name`, `${describe(name)} is used twice`);
     else volumeNames.add(name);
-    if (isRecord(volume.hostPath)) {
-      const { path, type } = volume.hostPath;
-      if (typeof path !== 'string' || !isAbsolute(path)) fail(`spec.volumes[${i}].hostPath.path`, `got ${JSON.stringify(path)}, expected an absolute path`);
-      if (type !== undefined && !HOST_PATH_TYPES.includes(String(type))) fail(`spec.volumes[${i}].hostPath.type`, `got ${JSON.stringify(type)}, expected a hostPath type`);
-    }
-  });
-  const containers = records(spec.containers);
-  if (containers.length === 0) fail('spec.containers', 'expected at least one container');
-  const containerNames = new Set<string>();
-  for (const [group, list] of [['initContainers', records(spec.initContainers)], ['containers', containers]] as const) {
-    list.forEach((container, i) => {
-      const at = `spec.${group}[${i}]`;
-      const name = container.name;
-      if (typeof name !== 'string' || !DNS1123_LABEL.test(name)) fail(`${at}.name`, `got ${JSON.stringify(name)}, expected a DNS-1123 label`);
-      else if (containerNames.has(name)) fail(`${at}.name`, `${JSON.stringify(name)} is used twice`);
-      else containerNames.add(name);
-      if (typeof container.image !== 'string' || container.image.trim() === '') fail(`${at}.image`, 'expected an image name');
-      for (const field of ['command', 'args'] as const) {
-        const items = container[field];
-        if (items !== undefined && (!Array.isArray(items) || items.some((item) => typeof item !== 'string'))) fail(`${at}.${field}`, 'expected a list of strings');
+    const source = problems.exactlyOne(volume, VOLUME_SOURCES, at, 'volume source');
+    if (source === 'hostPath') {
+      const hostPath = problems.record(volume.hostPath, `${at}.hostPath`);
+      const path = hostPath?.path;
+      if (typeof path !== 'string' || !path.startsWith('/')) problems.fail(`${at}.hostPath.path`, `got ${describe(path)}, expected an absolute path`);
+      else if (hasDotDot(path)) problems.fail(`${at}.hostPath.path`, `got ${describe(path)}: may not contain '..'`);
+      if (hostPath?.type !== undefined && !HOST_PATH_TYPES.includes(String(hostPath.type))) problems.fail(`${at}.hostPath.type`, `got ${describe(hostPath.type)}, expected one of ${HOST_PATH_TYPES.filter(Boolean).join(', ')}`);
+    } else if (source === 'emptyDir') {
+      const emptyDir = problems.record(volume.emptyDir, `${at}.emptyDir`);
+      if (emptyDir) {
+        problems.oneOf(emptyDir, 'medium', `${at}.emptyDir`, ['', 'Memory']);
+        const limit = emptyDir.sizeLimit;
+        if (limit !== undefined && ((typeof limit !== 'string' && typeof limit !== 'number') || (parseQuantity(limit) ?? -1) < 0)) problems.fail(`${at}.emptyDir.sizeLimit`, `got ${describe(limit)}, expected a quantity such as 64Mi`);
       }
-      records(container.ports).forEach((port, j) => {
-        const number = port.containerPort;
-        if (typeof number !== 'number' || !Number.isInteger(number) || number < 1 || number > 65535) fail(`${at}.ports[${j}].containerPort`, `got ${JSON.stringify(number)}, expected 1 to 65535`);
-        if (port.name !== undefined && (typeof port.name !== 'string' || !PORT_NAME.test(port.name) || port.name.length > 15)) fail(`${at}.ports[${j}].name`, `got ${JSON.stringify(port.name)}, expected an IANA service name`);
-      });
-      records(container.volumeMounts).forEach((mount, j) => {
-        if (typeof mount.name !== 'string' || !volumeNames.has(mount.name)) fail(`${at}.volumeMounts[${j}].name`, `${JSON.stringify(mount.name)} is not a volume of this pod`);
-        if (typeof mount.mountPath !== 'string' || !isAbsolute(mount.mountPath)) fail(`${at}.volumeMounts[${j}].mountPath`, `got ${JSON.stringify(mount.mountPath)}, expected an absolute path`);
-      });
-      records(container.env).forEach((env, j) => {
-        if (typeof env.name !== 'string' || env.name === '') fail(`${at}.env[${j}].name`, 'expected a variable name');
-      });
-    });
+    }
   }
-  return problems;
+
+  const containers = problems.records(spec.containers, 'spec.containers');
+  if (!Array.isArray(spec.containers) || spec.containers.length === 0) problems.fail('spec.containers', 'expected at least one container');
+  const names = new Set<string>();
+  for (const [container, at] of problems.records(spec.initContainers, 'spec.initContainers')) checkContainer(container, at, volumeNames, names, problems);
+  for (const [container, at] of containers) checkContainer(container, at, volumeNames, names, problems);
+  return problems.lines;
 }

@@ -49,9 +49,14 @@ function renderTemplate(name: string, context: object): unknown {
   }
 }
 
+/** Renders one static pod's template and parses the text back (the document, not yet checked as a Pod). */
+export function renderPodDocument(pod: ComponentPod): unknown {
+  return renderTemplate(pod.component, pod);
+}
+
 /** Renders one static pod, parses it back and checks it as a Pod; returns the manifest text. */
 export function renderStaticPod(pod: ComponentPod): string {
-  const document = renderTemplate(pod.component, pod);
+  const document = renderPodDocument(pod);
   const problems = checkPod(document);
   if (problems.length > 0) {
     throw new KubebootError(`the ${pod.component} manifest is not a valid Pod; nothing was written`, { details: problems.map((p) => `${pod.component}: ${p}`) });
