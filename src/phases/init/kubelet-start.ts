@@ -20,7 +20,9 @@ export const kubeletStartPhase: Phase<InitData> = {
   run: async (data, task) => {
     const { config, host } = data;
     const written = await writeKubeletConfiguration(config, host);
-    await host.write(INIT_RECORD, toYamlDocuments([config.init, config.cluster, config.kubelet]), { mode: 0o600, dirMode: 0o755 });
+    // The record describes the node, not one run: which phases ran is left out.
+    const record = { ...config.init, skipPhases: [] };
+    await host.write(INIT_RECORD, toYamlDocuments([record, config.cluster, config.kubelet]), { mode: 0o600, dirMode: 0o755 });
     if (data.dryRun) {
       task.output(`${reportFiles(written)}\ndry run: the reconciler is not started`);
       return;
