@@ -46,10 +46,22 @@ export function addInitConfigFlags(command: Command): Command {
     .option('--control-plane-endpoint <host[:port]>', 'a stable address for the control plane (a load balancer or DNS name)');
 }
 
+/** kubeadm's ValidateMixedArguments: beside --config, only these flags (and --skip-*) may be given. */
+const ALLOWED_WITH_CONFIG = new Set(['ignorePreflightErrors', 'dryRun', 'kubeconfig', 'nodeName', 'uploadCerts', 'printJoinCommand', 'verbose', 'output', 'force']);
+
 /** Loads the configuration named by the options, prints its warnings, and returns it. */
 export async function loadConfigFromOptions(options: ConfigOptions): Promise<LoadedConfig> {
   const { loadConfig } = await import('../config/load.js');
   const { config: file, rootfs: _rootfs, ...flags } = options;
+  if (file) {
+    const mixed = Object.entries(flags)
+      .filter(([name, value]) => value !== undefined && !ALLOWED_WITH_CONFIG.has(name) && !name.startsWith('skip'))
+      .map(([name]) => name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`))
+      .sort();
+    if (mixed.length > 0) {
+      throw new UsageError(`can not mix '--config' with arguments [${mixed.join(' ')}]`, { hint: 'Set these in the configuration file instead (kubeadm allows only --node-name, --ignore-preflight-errors, --dry-run, --skip-phases and --rootfs beside --config).' });
+    }
+  }
   const loaded = await loadConfig({ ...(file ? { file } : {}), flags });
   printConfigWarnings(loaded.warnings);
   return loaded;

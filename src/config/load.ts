@@ -46,7 +46,7 @@ const OTHER_KUBEADM_KINDS = ['JoinConfiguration', 'ResetConfiguration', 'Upgrade
  * if any is an error, a ConfigError carrying all of them is thrown and nothing else happens.
  */
 export async function loadConfig(options: LoadOptions = {}): Promise<LoadedConfig> {
-  const origin = options.file ?? '(defaults)';
+  const origin = options.file ?? 'the flags';
   const problems: Problem[] = [];
   const documents = options.file ? await readDocuments(options.file, problems) : [];
 

@@ -51,3 +51,30 @@ test('an invalid output format names the allowed ones', async () => {
   assert.equal(result.exitCode, 2);
   assert.match(result.stderr, /Allowed choices are text, short, json, yaml/);
 });
+
+test("--config mixed with flags kubeadm does not allow beside it is a usage error naming them, as kubeadm words it", async () => {
+  const { tempDir } = await import('../support/temp.js');
+  const dir = await tempDir({ 'c.yaml': 'apiVersion: kubeadm.k8s.io/v1beta4\nkind: ClusterConfiguration\n' });
+  const result = await kubeboot(['init', 'phase', 'certs', '--config', `${dir}/c.yaml`, '--rootfs', dir, '--service-cidr', '10.96.0.0/12', '--kubernetes-version', 'v1.34.2', '--node-name', 'n1']);
+  assert.equal(result.exitCode, 2);
+  assert.match(result.stderr, /can not mix '--config' with arguments \[kubernetes-version service-cidr\]/);
+});
+
+test('a wrong flag value is blamed on the flag, not on a file', async () => {
+  const { tempDir } = await import('../support/temp.js');
+  const result = await kubeboot(['init', 'phase', 'certs', '--rootfs', await tempDir(), '--service-cidr', 'nonsense', '--node-name', 'n1', '--apiserver-advertise-address', '10.0.0.1']);
+  assert.equal(result.exitCode, 1);
+  assert.match(result.stderr, /flag --service-cidr: ClusterConfiguration\.networking\.serviceSubnet/);
+  assert.doesNotMatch(result.stderr, /\(defaults\)/);
+});
+
+test('--rootfs must be an existing folder, and never empty', async () => {
+  const empty = await kubeboot(['init', 'phase', 'certs', '--rootfs', '', '--node-name', 'n1', '--apiserver-advertise-address', '10.0.0.1']);
+  assert.equal(empty.exitCode, 2);
+  assert.match(empty.stderr, /--rootfs: got an empty value/);
+  const missing = await kubeboot(['init', 'phase', 'certs', '--rootfs', '/tmp/kubeboot-no-such-folder', '--node-name', 'n1', '--apiserver-advertise-address', '10.0.0.1']);
+  assert.equal(missing.exitCode, 2);
+  assert.match(missing.stderr, /--rootfs \/tmp\/kubeboot-no-such-folder: no such folder/);
+  const { existsSync } = await import('node:fs');
+  assert.equal(existsSync('/tmp/kubeboot-no-such-folder'), false);
+});
