@@ -96,6 +96,7 @@ export function defaultInitConfiguration(raw: Raw | undefined, host: HostFacts):
         ...(typeof t.token === 'string' ? { token: t.token } : {}),
         ...(typeof t.description === 'string' ? { description: t.description } : {}),
         ttl: str(t.ttl, defaults.bootstrapToken.ttl),
+        ...(typeof t.expires === 'string' ? { expires: t.expires } : {}),
         usages: Array.isArray(t.usages) ? strings(t.usages) : [...defaults.bootstrapToken.usages],
         groups: Array.isArray(t.groups) ? strings(t.groups) : [...defaults.bootstrapToken.groups],
       }))

@@ -67,6 +67,8 @@ export interface BootstrapToken {
   token?: string;
   description?: string;
   ttl: string;
+  /** An RFC 3339 time; instead of ttl. */
+  expires?: string;
   usages: string[];
   groups: string[];
 }

@@ -6,6 +6,8 @@ import type { Arg, ClusterConfiguration, ControlPlaneComponent, InitConfiguratio
 import { isSupported, parseKubernetesVersion, SUPPORTED_RANGE } from './versions.js';
 import { parseGoDuration } from '../util/duration.js';
 import { isGoDuration } from './schema.js';
+import { validateManagedFolders } from './validate-folders.js';
+import { validateReferences } from './validate-references.js';
 
 export interface SemanticProblem {
   severity: 'error' | 'warning';
@@ -32,6 +34,8 @@ export function validateConfig(config: KubebootConfig): SemanticProblem[] {
   validateInit(config.init, report);
   validateCluster(config.cluster, report);
   validateKubelet(config.kubelet, report);
+  validateManagedFolders(config, report);
+  validateReferences(config, report);
   return problems;
 }
 
@@ -240,6 +244,7 @@ function validatePort(port: number, path: PathSegment[], report: Report): void {
 function validateAbsolutePath(path: string, at: PathSegment[], report: Report): void {
   if (!isAbsolute(path)) report(at, `got ${show(path)}, expected an absolute path`);
   else if (path.includes('\0')) report(at, 'contains a NUL character');
+  else if (path.split('/').includes('..')) report(at, `got ${show(path)}, expected an absolute path without '..'`);
 }
 
 function validateEndpoint(endpoint: string, path: PathSegment[], report: Report): void {
