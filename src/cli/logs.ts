@@ -16,10 +16,10 @@ export function logsCommand(): Command {
     .option('--container-runtime-endpoint <endpoint>', 'the Docker engine, unix:///path/docker.sock (default: DOCKER_HOST)')
     .action(async (pod: string, options: { container?: string; namespace?: string; nodeName?: string; previous?: boolean; follow?: boolean; tail: string; timestamps?: boolean; containerRuntimeEndpoint?: string }) => {
       if (!/^-?\d+$/.test(options.tail)) throw new UsageError(`--tail: got ${JSON.stringify(options.tail)}, expected a number of lines (-1 for all)`);
-      const { containerRuntime } = await import('../runtime/connect.js');
+      const { connectRuntime } = await import('../runtime/connect.js');
       const { containerLogs } = await import('../runtime/logs.js');
       await containerLogs(
-        containerRuntime(options.containerRuntimeEndpoint),
+        await connectRuntime(options.containerRuntimeEndpoint),
         {
           pod,
           ...(options.namespace ? { namespace: options.namespace } : {}),

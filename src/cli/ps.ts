@@ -12,13 +12,13 @@ export function psCommand(): Command {
     .option('--root-dir <dir>', "the reconciler's state folder, for pods that have no container yet (e.g. an image that cannot be pulled)", '/var/lib/kubelet')
     .addOption(outputOption(['text', 'wide', 'json'], 'text'))
     .action(async (options: { nodeName?: string; containerRuntimeEndpoint?: string; rootfs?: string; rootDir: string; output: string }) => {
-      const { containerRuntime } = await import('../runtime/connect.js');
+      const { connectRuntime } = await import('../runtime/connect.js');
       const { listPodRows } = await import('../runtime/pod-list.js');
       const { age } = await import('../runtime/pod-status.js');
       const { Host } = await import('../util/host.js');
       if (!options.rootDir.startsWith('/')) throw new UsageError(`--root-dir: got ${JSON.stringify(options.rootDir)}, expected an absolute path`);
       const now = Date.now();
-      const rows = await listPodRows(containerRuntime(options.containerRuntimeEndpoint), {
+      const rows = await listPodRows(await connectRuntime(options.containerRuntimeEndpoint), {
         ...(options.nodeName ? { node: options.nodeName.toLowerCase() } : {}),
         rootDir: (await Host.open(options.rootfs)).path(options.rootDir),
         now,

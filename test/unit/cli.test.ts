@@ -78,3 +78,12 @@ test('--rootfs must be an existing folder, and never empty', async () => {
   const { existsSync } = await import('node:fs');
   assert.equal(existsSync('/tmp/kubeboot-no-such-folder'), false);
 });
+
+for (const args of [['ps'], ['logs', 'etcd'], ['images', 'load', '/nonexistent.tar'], ['config', 'images', 'pull']]) {
+  test(`kubeboot ${args.join(' ')} without an engine names the socket and what to do, exit 1`, async () => {
+    const result = await kubeboot(args, { env: { ...process.env, DOCKER_HOST: 'unix:///tmp/kubeboot-no-engine.sock' } });
+    assert.equal(result.exitCode, 1, result.stderr);
+    assert.match(result.stderr, /no container engine answers at unix:\/\/\/tmp\/kubeboot-no-engine\.sock/);
+    assert.doesNotMatch(result.stderr, /unexpected/);
+  });
+}
