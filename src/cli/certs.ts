@@ -1,6 +1,7 @@
 import { Argument, Command } from 'commander';
 import { humanDuration } from '../util/duration.js';
 import { addConfigFileOptions, loadConfigFromOptions, type ConfigOptions } from './config-options.js';
+import { KubebootError } from '../util/errors.js';
 import { withExamples } from './help.js';
 import { outputOption } from './output-format.js';
 
@@ -14,6 +15,16 @@ function formatDate(date: Date | undefined): string {
 function table(rows: string[][]): string {
   const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
   return rows.map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]! + 3))).join('').trimEnd()).join('\n');
+}
+
+/** Files that exist but cannot be read as certificates are errors: named, with why, exit 1. */
+function failOnUnreadable(report: import('../pki/expiration.js').ExpirationReport): void {
+  const bad = [...report.certificateAuthorities, ...report.certificates].filter((e) => e.problem);
+  if (bad.length === 0) return;
+  throw new KubebootError(`${bad.length === 1 ? 'a certificate' : `${bad.length} certificates`} cannot be read`, {
+    details: bad.map((e) => `\t${e.file}: ${e.problem}`),
+    hint: 'Restore the files named above, or renew them: kubeboot certs renew <name>',
+  });
 }
 
 function checkExpirationCommand(): Command {
@@ -33,6 +44,7 @@ function checkExpirationCommand(): Command {
           ...(e.certificateAuthority ? { certificateAuthority: e.certificateAuthority } : {}),
           externallyManaged: e.externallyManaged,
           ...(e.missing ? { missing: true } : {}),
+          ...(e.problem ? { problem: e.problem } : {}),
         });
         const document = {
           kind: 'CertificateExpirationInfo',
@@ -42,6 +54,7 @@ function checkExpirationCommand(): Command {
         };
         const { stringify } = await import('yaml');
         process.stdout.write(options.output === 'json' ? `${JSON.stringify(document, null, 2)}\n` : stringify(document));
+        failOnUnreadable(report);
         return;
       }
       const residual = (date?: Date) => (date ? humanDuration(date.getTime() - now) : '');
@@ -49,14 +62,15 @@ function checkExpirationCommand(): Command {
       process.stdout.write(
         `${table([
           ['CERTIFICATE', 'EXPIRES', 'RESIDUAL TIME', 'CERTIFICATE AUTHORITY', 'EXTERNALLY MANAGED'],
-          ...report.certificates.map((e) => [e.name, formatDate(e.expirationDate), residual(e.expirationDate), e.certificateAuthority ?? '', yesNo(e.externallyManaged)]),
+          ...report.certificates.map((e) => [e.name, e.problem ? '<unreadable>' : formatDate(e.expirationDate), residual(e.expirationDate), e.certificateAuthority ?? '', yesNo(e.externallyManaged)]),
         ])}\n\n${table([
           ['CERTIFICATE AUTHORITY', 'EXPIRES', 'RESIDUAL TIME', 'EXTERNALLY MANAGED'],
-          ...report.certificateAuthorities.map((e) => [e.name, formatDate(e.expirationDate), residual(e.expirationDate), yesNo(e.externallyManaged)]),
+          ...report.certificateAuthorities.map((e) => [e.name, e.problem ? '<unreadable>' : formatDate(e.expirationDate), residual(e.expirationDate), yesNo(e.externallyManaged)]),
         ])}\n`,
       );
       const missing = [...report.certificates, ...report.certificateAuthorities].filter((e) => e.missing);
       if (missing.length > 0) process.stderr.write(`\n${missing.length} missing: ${missing.map((e) => e.file).join(', ')}\nCreate them with: kubeboot init phase certs (and kubeconfig)\n`);
+      failOnUnreadable(report);
     });
   return withExamples(command, [
     ['kubeboot certs check-expiration', 'the table kubeadm prints'],

@@ -26,6 +26,8 @@ const PULL_POLICIES = ['Always', 'IfNotPresent', 'Never'];
 const TAINT_EFFECTS = ['NoSchedule', 'PreferNoSchedule', 'NoExecute'];
 /** kubeadm: a service subnet may have at most 20 host bits (MaximumBitsForServiceSubnet). */
 const MAX_SERVICE_SUBNET_HOST_BITS = 20;
+/** 9999-12-31T23:59:59Z: the last time an X.509 certificate can hold. */
+const X509_LAST_TIME = Date.UTC(9999, 11, 31, 23, 59, 59);
 
 /** Every semantic problem of a defaulted configuration, in one pass. */
 export function validateConfig(config: KubebootConfig): SemanticProblem[] {
@@ -145,7 +147,11 @@ function validateCluster(cluster: ClusterConfiguration, report: Report): void {
     report(at('encryptionAlgorithm'), `got ${show(cluster.encryptionAlgorithm)}, expected one of ${ENCRYPTION_ALGORITHMS.join(', ')}`);
   }
   for (const field of ['certificateValidityPeriod', 'caCertificateValidityPeriod'] as const) {
-    if (!isGoDuration(cluster[field])) report(at(field), `got ${show(cluster[field])}, expected a duration such as "8760h0m0s"`);
+    const ms = isGoDuration(cluster[field]) ? parseGoDuration(cluster[field]) : undefined;
+    if (ms === undefined) report(at(field), `got ${show(cluster[field])}, expected a duration such as "8760h0m0s"`);
+    else if (ms <= 0) report(at(field), `got ${show(cluster[field])}, expected a positive duration`);
+    // X.509 times end with the year 9999; later dates are written as garbage some tools misread.
+    else if (Date.now() + ms > X509_LAST_TIME) report(at(field), `got ${show(cluster[field])}: certificates would expire after the year 9999, the last time X.509 can write; expected a shorter period`);
   }
 }
 

@@ -87,7 +87,8 @@ export async function issueLeaf(
     subject: subjectName(spec),
     issuer: authority.certificate.subjectName,
     notBefore: new Date(now.getTime() - BACKDATE_MS),
-    notAfter: new Date(now.getTime() + options.validityMs),
+    // A certificate never outlives the CA that signed it (kubeadm caps it the same way).
+    notAfter: new Date(Math.min(now.getTime() + options.validityMs, authority.certificate.notAfter.getTime())),
     signingAlgorithm: algorithmParams(authority.algorithm).signing,
     publicKey,
     signingKey: authority.keys.privateKey,

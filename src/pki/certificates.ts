@@ -4,7 +4,7 @@ import { parseGoDuration } from '../util/duration.js';
 import { KubebootError, UsageError } from '../util/errors.js';
 import type { Host } from '../util/host.js';
 import { certificateMismatches, issueCa, issueLeaf, type Authority } from './certificate.js';
-import { generateKeyPair, importPrivateKeyPem, privateKeyPem, publicKeyPem, type KeyPair } from './keys.js';
+import { generateKeyPair, importPrivateKeyPem, privateKeyPem, publicKeyPem, samePublicKey, type KeyPair } from './keys.js';
 import { certificateSpecs, type CertificateSpec } from './spec.js';
 import { x509 } from './x509.js';
 
@@ -45,6 +45,10 @@ export async function loadAuthority(host: Host, dir: string, spec: CertificateSp
   const keyPem = await host.read(join(dir, `${spec.file}.key`));
   if (keyPem === undefined) return { certificate };
   const { keys, algorithm } = await importPrivateKeyPem(keyPem);
+  // A CA key that does not belong to its certificate would sign certificates nothing can verify.
+  if (!samePublicKey(keys.publicKey, certificate.publicKey.rawData)) {
+    throw new KubebootError(`${join(dir, `${spec.file}.key`)} does not belong to ${join(dir, `${spec.file}.crt`)}: the ${spec.name} CA's key and certificate differ`);
+  }
   return { certificate, signer: { certificate, keys, algorithm } };
 }
 
@@ -202,7 +206,7 @@ export async function ensureCertificates(config: KubebootConfig, host: Host, opt
     results.push({ name: SERVICE_ACCOUNT_NAME, action: 'created', files: [systemPath('sa.key'), systemPath('sa.pub')] });
   }
 
-  for (const write of writes) await host.write(write.path, write.content, { mode: write.mode, dirMode: 0o755 });
+  await host.writeTogether(writes.map((w) => ({ path: w.path, content: w.content, mode: w.mode, dirMode: 0o755 })));
   const order = [...specs.map((spec) => spec.name), SERVICE_ACCOUNT_NAME];
   return results.sort((a, b) => order.indexOf(a.name) - order.indexOf(b.name));
 }

@@ -15,22 +15,49 @@ export interface ExpirationEntry {
   expirationDate?: Date;
   certificateAuthority?: string;
   externallyManaged: boolean;
+  /** The file does not exist. */
   missing: boolean;
+  /** The file exists but holds no certificate that can be read: why. */
+  problem?: string;
 }
+
+type Read = { certificate?: x509.X509Certificate; missing: boolean; problem?: string };
+
+const why = (err: unknown) => ((err as NodeJS.ErrnoException).code ?? (err as Error).message.split('\n')[0]);
 
 export interface ExpirationReport {
   certificates: ExpirationEntry[];
   certificateAuthorities: ExpirationEntry[];
 }
 
-async function certificateIn(host: Host, path: string): Promise<x509.X509Certificate | undefined> {
-  const pem = await host.read(path);
-  if (pem === undefined) return undefined;
+/** A certificate file, or a kubeconfig's embedded client certificate, with why it cannot be read. */
+async function certificateIn(host: Host, path: string, kubeconfig = false): Promise<Read> {
+  let text: string | undefined;
   try {
-    return new x509.X509Certificate(pem);
-  } catch {
-    return undefined;
+    text = await host.read(path);
+  } catch (err) {
+    return { missing: false, problem: `cannot be read (${why(err)})` };
   }
+  if (text === undefined) return { missing: true };
+  try {
+    const pem = kubeconfig ? decodeEmbedded((parse(text) as KubeconfigFile).users?.[0]?.user?.['client-certificate-data']) : text;
+    if (!pem) return { missing: false, problem: 'has no client-certificate-data' };
+    return { certificate: new x509.X509Certificate(pem), missing: false };
+  } catch (err) {
+    return { missing: false, problem: `is not a ${kubeconfig ? 'kubeconfig with a certificate' : 'PEM certificate'} (${why(err)})` };
+  }
+}
+
+function entry(name: string, file: string, read: Read, rest: { certificateAuthority?: string; externallyManaged: boolean }): ExpirationEntry {
+  return {
+    name,
+    file,
+    ...(read.certificate ? { expirationDate: read.certificate.notAfter } : {}),
+    ...(rest.certificateAuthority ? { certificateAuthority: rest.certificateAuthority } : {}),
+    externallyManaged: rest.externallyManaged,
+    missing: read.missing,
+    ...(read.problem ? { problem: read.problem } : {}),
+  };
 }
 
 /**
@@ -45,48 +72,19 @@ export async function checkExpiration(config: KubebootConfig, host: Host): Promi
   const certificateAuthorities: ExpirationEntry[] = [];
   for (const spec of specs.filter((s) => !s.ca)) {
     const file = join(dir, `${spec.file}.crt`);
-    const certificate = await certificateIn(host, file);
-    const keyPresent = (await host.read((join(dir, `${spec.file}.key`)))) !== undefined;
+    const read = await certificateIn(host, file);
+    const keyPresent = await host.exists(join(dir, `${spec.file}.key`));
     caKeyPresent.set(spec.name, keyPresent);
-    certificateAuthorities.push({
-      name: spec.name,
-      file,
-      ...(certificate ? { expirationDate: certificate.notAfter } : {}),
-      externallyManaged: certificate !== undefined && !keyPresent,
-      missing: certificate === undefined,
-    });
+    certificateAuthorities.push(entry(spec.name, file, read, { externallyManaged: read.certificate !== undefined && !keyPresent }));
   }
   const certificates: ExpirationEntry[] = [];
   for (const spec of specs.filter((s) => s.ca)) {
     const file = join(dir, `${spec.file}.crt`);
-    const certificate = await certificateIn(host, file);
-    certificates.push({
-      name: spec.name,
-      file,
-      ...(certificate ? { expirationDate: certificate.notAfter } : {}),
-      certificateAuthority: spec.ca!,
-      externallyManaged: caKeyPresent.get(spec.ca!) === false,
-      missing: certificate === undefined,
-    });
+    certificates.push(entry(spec.name, file, await certificateIn(host, file), { certificateAuthority: spec.ca!, externallyManaged: caKeyPresent.get(spec.ca!) === false }));
   }
   for (const spec of kubeconfigSpecs(config)) {
     const file = join(defaults.kubernetesDir, spec.file);
-    const text = await host.read((file));
-    let certificate: x509.X509Certificate | undefined;
-    try {
-      const pem = text ? decodeEmbedded((parse(text) as KubeconfigFile).users?.[0]?.user?.['client-certificate-data']) : undefined;
-      certificate = pem ? new x509.X509Certificate(pem) : undefined;
-    } catch {
-      certificate = undefined;
-    }
-    certificates.push({
-      name: spec.file,
-      file,
-      ...(certificate ? { expirationDate: certificate.notAfter } : {}),
-      certificateAuthority: 'ca',
-      externallyManaged: caKeyPresent.get('ca') === false,
-      missing: certificate === undefined,
-    });
+    certificates.push(entry(spec.file, file, await certificateIn(host, file, true), { certificateAuthority: 'ca', externallyManaged: caKeyPresent.get('ca') === false }));
   }
   certificates.sort((a, b) => a.name.localeCompare(b.name));
   return { certificates, certificateAuthorities };

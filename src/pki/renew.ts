@@ -4,7 +4,7 @@ import { defaults } from '../config/defaults.js';
 import type { KubebootConfig } from '../config/types.js';
 import { KubebootError, UsageError } from '../util/errors.js';
 import type { Host } from '../util/host.js';
-import { certificateFacts, issueLeaf } from './certificate.js';
+import { certificateFacts, issueLeaf, type Authority } from './certificate.js';
 import { loadAuthority, validityMs } from './certificates.js';
 import { generateKeyPair, privateKeyPem } from './keys.js';
 import { decodeEmbedded, kubeconfigClientSpec, type KubeconfigFile } from './kubeconfig.js';
@@ -39,7 +39,7 @@ export function renewableNames(config: KubebootConfig): string[] {
 export async function renewCertificates(config: KubebootConfig, host: Host, names: readonly string[], options: { now?: Date } = {}): Promise<RenewResult> {
   const known = renewableNames(config);
   const requested = names.includes('all') ? known : [...names];
-  const unknown = requested.filter((name) => !known.includes(name));
+  const unknown = names.filter((name) => name !== 'all' && !known.includes(name));
   if (unknown.length > 0) throw new UsageError(`unknown certificate ${unknown.join(', ')}; expected all or one of ${known.join(', ')}`);
 
   const now = options.now ?? new Date();
@@ -50,9 +50,21 @@ export async function renewCertificates(config: KubebootConfig, host: Host, name
   const renewed: RenewResult['renewed'] = [];
   const problems: string[] = [];
 
-  const authorityFor = async (name: string) => {
+  const authorities = new Map<string, Promise<Authority | undefined>>();
+  // Each CA is loaded (and its problem said) once, however many certificates it signs.
+  const authorityFor = (name: string) => {
+    if (!authorities.has(name)) authorities.set(name, loadSigner(name));
+    return authorities.get(name)!;
+  };
+  const loadSigner = async (name: string): Promise<Authority | undefined> => {
     const caSpec = specs.find((spec) => spec.name === name)!;
-    const authority = await loadAuthority(host, dir, caSpec);
+    let authority: Awaited<ReturnType<typeof loadAuthority>>;
+    try {
+      authority = await loadAuthority(host, dir, caSpec);
+    } catch (err) {
+      problems.push((err as Error).message);
+      return undefined;
+    }
     if (!authority) problems.push(`the CA ${join(config.cluster.certificatesDir, `${caSpec.file}.crt`)} does not exist`);
     else if (!authority.signer) problems.push(`the CA ${name} has no key here (externally managed): renew with your CA`);
     return authority?.signer;
@@ -101,7 +113,7 @@ export async function renewCertificates(config: KubebootConfig, host: Host, name
   if (problems.length > 0) {
     throw new KubebootError(`${problems.length === 1 ? 'a certificate' : `${problems.length} certificates`} cannot be renewed; nothing was written`, { details: problems });
   }
-  for (const write of writes) await host.write(write.path, write.content, { mode: write.mode });
+  await host.writeTogether(writes.map((w) => ({ path: w.path, content: w.content, mode: w.mode })));
 
   const renewedPaths = renewed.flatMap((entry) => (entry.file.endsWith('.crt') ? [entry.file, entry.file.replace(/\.crt$/, '.key')] : [entry.file]));
   const restartedPods = await markManifests(config, host, renewedPaths, now);

@@ -3,6 +3,7 @@ import { dirname, isAbsolute, join, posix, resolve, sep } from 'node:path';
 import { writeFileAtomic, type AtomicWriteOptions } from './atomic-write.js';
 import { KubebootError, UsageError } from './errors.js';
 import { readIfExists } from './files.js';
+import { writeTogether } from './write-together.js';
 
 /**
  * The machine's file system as kubeboot sees it: the real one, or everything under `--rootfs DIR`
@@ -82,6 +83,13 @@ export class Host {
   async write(systemPath: string, content: string, options: AtomicWriteOptions): Promise<void> {
     await writeFileAtomic(await this.checked(systemPath), content, options);
     this.written.push({ path: posix.normalize(systemPath), content });
+  }
+
+  /** Writes files that belong together all or none (see write-together.ts). */
+  async writeTogether(files: ReadonlyArray<{ path: string; content: string } & AtomicWriteOptions>): Promise<void> {
+    const real = await Promise.all(files.map(async (file) => ({ ...file, path: await this.checked(file.path) })));
+    await writeTogether(real);
+    for (const file of files) this.written.push({ path: posix.normalize(file.path), content: file.content });
   }
 
   async mkdir(systemPath: string, mode: number): Promise<void> {
