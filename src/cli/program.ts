@@ -6,6 +6,7 @@ import { configCommand } from './config.js';
 import { initCommand } from './init.js';
 import { kubeletCommand } from './kubelet.js';
 import { logsCommand } from './logs.js';
+import { manifestCommand } from './manifest.js';
 import { imagesCommand } from './images.js';
 import { resetCommand } from './reset.js';
 import { psCommand } from './ps.js';
@@ -29,6 +30,7 @@ export function buildProgram(): Command {
     .addCommand(resetCommand())
     .addCommand(certsCommand())
     .addCommand(kubeletCommand())
+    .addCommand(manifestCommand())
     .addCommand(psCommand())
     .addCommand(logsCommand())
     .addCommand(imagesCommand())
