@@ -148,6 +148,10 @@ const kubeletConfiguration = obj({
       'failCgroupV1', 'userNamespaces',
     ].map((name) => [name, any]),
   ),
+  // After the catch-all, so they win: typed so that `config validate` refuses what the kubelet would (`port: abc`).
+  ...Object.fromEntries(['port', 'readOnlyPort', 'maxPods', 'podPidsLimit', 'registryPullQPS', 'registryBurst', 'eventRecordQPS', 'eventBurst', 'kubeAPIQPS', 'kubeAPIBurst', 'maxOpenFiles', 'nodeLeaseDurationSeconds', 'imageGCHighThresholdPercent', 'imageGCLowThresholdPercent', 'containerLogMaxFiles', 'containerLogMaxWorkers', 'podsPerCore', 'evictionMaxPodGracePeriod', 'oomScoreAdj', 'iptablesMasqueradeBit', 'iptablesDropBit', 'maxParallelImagePulls', 'nodeStatusMaxImages'].map((name) => [name, int])),
+  ...Object.fromEntries(['enableServer', 'rotateCertificates', 'serverTLSBootstrap', 'failSwapOn', 'serializeImagePulls', 'cgroupsPerQOS', 'protectKernelDefaults', 'makeIPTablesUtilChains', 'registerNode', 'enableControllerAttachDetach', 'enableDebuggingHandlers', 'enableContentionProfiling', 'runOnce', 'cpuCFSQuota', 'seccompDefault', 'localStorageCapacityIsolation', 'enableProfilingHandler', 'enableDebugFlagsHandler', 'enableSystemLogHandler', 'enableSystemLogQuery', 'kernelMemcgNotification', 'failCgroupV1', 'singleProcessOOMKill', 'mergeDefaultEvictionSettings'].map((name) => [name, bool])),
+  ...Object.fromEntries(['nodeStatusUpdateFrequency', 'nodeStatusReportFrequency', 'streamingConnectionIdleTimeout', 'imageMinimumGCAge', 'imageMaximumGCAge', 'volumeStatsAggPeriod', 'cpuManagerReconcilePeriod', 'runtimeRequestTimeout', 'evictionPressureTransitionPeriod', 'shutdownGracePeriod', 'shutdownGracePeriodCriticalPods', 'containerLogMonitorInterval', 'cpuCFSQuotaPeriod'].map((name) => [name, duration])),
 });
 
 export const schemas = {

@@ -71,6 +71,10 @@ function validateInit(init: InitConfiguration, report: Report): void {
   }
   validatePort(bindPort, at('localAPIEndpoint', 'bindPort'), report);
 
+  if (init.patches) {
+    // Refused rather than ignored: a node built without the user's patches is not the node they asked for.
+    report(at('patches', 'directory'), 'kubeboot does not apply kubeadm patches yet; remove patches (and apply the changes through extraArgs, extraVolumes or the KubeletConfiguration)');
+  }
   for (const [field, value] of Object.entries(init.timeouts)) {
     if (!isGoDuration(value)) report(at('timeouts', field), `got ${show(value)}, expected a duration such as "4m0s"`);
   }
@@ -171,6 +175,12 @@ function validateKubelet(kubelet: Record<string, unknown>, report: Report): void
     let value: unknown = kubelet;
     for (const key of path) value = typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[String(key)] : undefined;
     if (typeof value === 'string' && isGoDuration(value) && !((parseGoDuration(value) ?? 0) > 0)) report(at(...path), `got ${show(value)}, expected a positive duration such as "20s"`);
+  }
+  // The kubelet's ValidateKubeletConfiguration ranges (validation.go).
+  const ranges: Array<[string, number, number]> = [['maxPods', 0, Number.MAX_SAFE_INTEGER], ['port', 1, 65535], ['readOnlyPort', 0, 65535], ['imageGCHighThresholdPercent', 0, 100], ['imageGCLowThresholdPercent', 0, 100], ['podPidsLimit', -1, Number.MAX_SAFE_INTEGER], ['nodeLeaseDurationSeconds', 1, Number.MAX_SAFE_INTEGER]];
+  for (const [field, min, max] of ranges) {
+    const value = kubelet[field];
+    if (typeof value === 'number' && (value < min || value > max)) report(at(field), `got ${value}, expected ${max === Number.MAX_SAFE_INTEGER ? `at least ${min}` : `${min} to ${max}`}`);
   }
   if (typeof kubelet.staticPodURL === 'string' && kubelet.staticPodURL !== '' && !/^https?:\/\//.test(kubelet.staticPodURL)) {
     report(at('staticPodURL'), `got ${show(kubelet.staticPodURL)}, expected an http:// or https:// URL`);

@@ -26,6 +26,10 @@ const CASES: Array<[string, string, RegExp]> = [
   ['etcd data around the PKI', cluster('certificatesDir: /srv/k/pki\netcd:\n  local:\n    dataDir: /srv/k\n'), /etcd\.local\.dataDir: got "\/srv\/k": it holds \/srv\/k\/pki/],
   ['a certificatesDir with ..', cluster('certificatesDir: /etc/kubernetes/../../root/pki\n'), /ClusterConfiguration\.certificatesDir: got "\/etc\/kubernetes\/\.\.\/\.\.\/root\/pki", expected an absolute path without '\.\.'/],
   ['a negative fileCheckFrequency', kubelet('fileCheckFrequency: -5s\n'), /KubeletConfiguration\.fileCheckFrequency: got "-5s", expected a positive duration/],
+  ['a port that is no number', kubelet('port: abc\n'), /KubeletConfiguration\.port: got "abc" \(a string\), expected an integer/],
+  ['a negative maxPods', kubelet('maxPods: -5\n'), /KubeletConfiguration\.maxPods: got -5, expected at least 0/],
+  ['"false" for a boolean', kubelet('failSwapOn: "false"\n'), /KubeletConfiguration\.failSwapOn: got "false" \(a string\), expected true or false/],
+  ['patches, which kubeboot cannot apply yet', init('patches:\n  directory: /etc/kubeboot/patches\n'), /InitConfiguration\.patches\.directory: kubeboot does not apply kubeadm patches yet/],
   ['a zero back-off maximum', kubelet('crashLoopBackOff:\n  maxContainerRestartPeriod: 0s\n'), /KubeletConfiguration\.crashLoopBackOff\.maxContainerRestartPeriod: got "0s"/],
 ];
 
