@@ -10,6 +10,11 @@ if [ "${KUBEBOOT_ENGINE_STARTED:-}" = 1 ]; then
   trap 'scripts/docker-engine.sh down >/dev/null 2>&1 || true' EXIT
 fi
 scripts/build-images.sh
+# A tool the tests check with: systemd-analyze verifies the unit init installs on systemd hosts.
+if ! command -v systemd-analyze >/dev/null && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+  echo "test: installing systemd (for systemd-analyze)" >&2
+  DEBIAN_FRONTEND=noninteractive apt-get update -q >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends systemd >&2
+fi
 test/standins/build.sh
 npx --no-install tsc --noEmit -p .
 npx --no-install tsc -p tsconfig.build.json

@@ -23,3 +23,21 @@ test('the unit runs the reconciler with the command init gives, keeps pods on st
   assert.match(unit, /^WantedBy=multi-user\.target$/m);
   assert.match(unit, /^Description=.* for node "n1"$/m);
 });
+
+test('systemd-analyze verify accepts the unit, with hostile paths and values on its command line', async () => {
+  const { execa } = await import('execa');
+  const { mkdtemp, writeFile } = await import('node:fs/promises');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const dir = await mkdtemp(join(tmpdir(), 'kubeboot-unit-'));
+  const file = join(dir, 'kubeboot-kubelet.service');
+  await writeFile(file, renderUnit({
+    node: 'n1',
+    command: [process.execPath, '/opt/kube boot/bin/kubeboot.js', 'kubelet', '--config', '/var/lib/kubelet/config.yaml', '--pod-infra-container-image', 'x"y$z%i\\'],
+    environment: ['DOCKER_HOST=unix:///run/kubeboot engine/docker.sock'],
+  }));
+  const verify = await execa('systemd-analyze', ['verify', file], { reject: false });
+  assert.notEqual(verify.exitCode, undefined, 'systemd-analyze is needed for this test (Debian package systemd; scripts/test.sh installs it)');
+  assert.equal(verify.exitCode, 0, verify.stderr);
+  assert.equal(verify.stderr.trim(), '', 'systemd has nothing to say about the unit');
+});
