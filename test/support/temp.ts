@@ -6,8 +6,9 @@ import { after } from 'node:test';
 
 const created: string[] = [];
 // Registered when the test file imports this module, so it runs once at the end of the file, even
-// for folders made inside hooks (an after() called there would run right after that hook).
-after(() => Promise.all(created.map((dir) => rm(dir, { recursive: true, force: true }))));
+// for folders made inside hooks (an after() called there would run right after that hook). Outside the
+// test runner (the soak's own command) there is no test to hook, and the caller cleans up.
+if (process.env.NODE_TEST_CONTEXT) after(() => Promise.all(created.map((dir) => rm(dir, { recursive: true, force: true }))));
 
 /** A temp folder removed when the test file ends, filled from a {relative path: content} map. */
 export async function tempDir(files: Record<string, string | Uint8Array> = {}): Promise<string> {
