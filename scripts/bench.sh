@@ -4,11 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-eval "$(scripts/docker-engine.sh up)"
-if [ "${KUBEBOOT_ENGINE_STARTED:-}" = 1 ]; then
-  trap 'scripts/docker-engine.sh down >/dev/null 2>&1 || true' EXIT
-fi
-scripts/build-images.sh
+source scripts/engine-env.sh
 test/standins/build.sh
 npx --no-install tsc -p tsconfig.build.json
 if ! command -v podman >/dev/null || ! command -v catatonit >/dev/null; then

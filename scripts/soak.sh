@@ -3,9 +3,5 @@
 # throw-away dockerd in its own network namespace, a tmpfs); uses the engine only to copy images from.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-eval "$(scripts/docker-engine.sh up)"
-if [ "${KUBEBOOT_ENGINE_STARTED:-}" = 1 ]; then
-  trap 'scripts/docker-engine.sh down >/dev/null 2>&1 || true' EXIT
-fi
-scripts/build-images.sh
+source scripts/engine-env.sh
 node --import tsx test/soak/main.ts "$@"

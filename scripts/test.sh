@@ -5,11 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-eval "$(scripts/docker-engine.sh up)"
-if [ "${KUBEBOOT_ENGINE_STARTED:-}" = 1 ]; then
-  trap 'scripts/docker-engine.sh down >/dev/null 2>&1 || true' EXIT
-fi
-scripts/build-images.sh
+source scripts/engine-env.sh
 # A tool the tests check with: systemd-analyze verifies the unit init installs on systemd hosts.
 if ! command -v systemd-analyze >/dev/null && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
   echo "test: installing systemd (for systemd-analyze)" >&2
