@@ -14,6 +14,8 @@ fi
 test/standins/build.sh
 npx --no-install tsc --noEmit -p .
 npx --no-install tsc -p tsconfig.build.json
+# The tests run the build just made (test/support/kubeboot-command.ts): the same code, without tsx's start-up.
+export KUBEBOOT_TEST_BUILD=1
 
 # The system paths kubeboot writes without --rootfs: the last test checks that none appeared during the run.
 KUBEBOOT_HOST_PATHS_BEFORE=$(for p in /etc/kubernetes /var/lib/kubelet /var/lib/etcd /var/run/kubeboot /var/log/kubeboot /etc/systemd/system/kubeboot-kubelet.service; do

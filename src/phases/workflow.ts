@@ -164,6 +164,7 @@ async function runPlain<D>(phases: ReadonlyArray<Phase<D>>, data: D, selection: 
     const reason = phase.skipIf?.(data, selection.only !== undefined);
     if (reason) {
       timings.push({ name: phase.name, ms: 0, skipped: reason });
+      if (selection.only) say(`[${phase.name}] skipped: ${reason}`);
       continue;
     }
     const start = Date.now();

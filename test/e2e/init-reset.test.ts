@@ -119,6 +119,14 @@ describe('kubeboot init and reset', { concurrency: false }, () => {
     assert.equal(asked.exitCode, 2);
     assert.match(asked.stderr, /no terminal to ask on[\s\S]*--force/);
     assert.ok((await files(other)).includes('etc/kubernetes/pki/ca.key'), 'nothing removed');
+    // A phase run alone asks too (kubeadm's does not).
+    const alone = await kubeboot(['reset', 'phase', 'cleanup-node', '--rootfs', other, '--config', join(other, 'kubeboot.yaml')]);
+    assert.equal(alone.exitCode, 2, alone.stderr);
+    assert.match(alone.stderr, /no terminal to ask on/);
+    const listed = await kubeboot(['reset', 'phase', 'cleanup-node', '--dry-run', '--rootfs', other, '--config', join(other, 'kubeboot.yaml')]);
+    assert.equal(listed.exitCode, 0, listed.stderr);
+    assert.match(listed.stdout, /Would, for node .*:\n[\s\S]*delete \/etc\/kubernetes\/pki\/ca\.key/);
+    assert.ok((await files(other)).includes('etc/kubernetes/pki/ca.key'), 'nothing removed');
   });
 });
 

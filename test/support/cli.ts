@@ -1,7 +1,6 @@
-import { fileURLToPath } from 'node:url';
 import { execa, type Options } from 'execa';
+import { kubebootCommand } from './kubeboot-command.js';
 
-const entry = fileURLToPath(new URL('./kubeboot-from-source.ts', import.meta.url));
 
 export interface CliResult {
   exitCode: number;
@@ -11,7 +10,7 @@ export interface CliResult {
 
 /** Runs `kubeboot <args>` in a child process, as a user would, and never throws on a non-zero exit. */
 export async function kubeboot(args: string[], options: Options = {}): Promise<CliResult> {
-  const result = await execa('node', ['--import', 'tsx', entry, ...args], {
+  const result = await execa('node', [...kubebootCommand(), ...args], {
     reject: false,
     stdin: 'ignore',
     ...options,

@@ -1,9 +1,8 @@
-import { fileURLToPath } from 'node:url';
 import { execa, type Options, type ResultPromise } from 'execa';
 import { images } from './docker.js';
 import { tempDirSync } from './temp.js';
+import { kubebootCommand } from './kubeboot-command.js';
 
-const entry = fileURLToPath(new URL('./kubeboot-from-source.ts', import.meta.url));
 
 let sharedRootDir: string | undefined;
 
@@ -28,7 +27,7 @@ export class KubeletProcess {
     const rootDir = args.includes('--rootfs') || args.includes('--root-dir') ? [] : ['--root-dir', testRootDir()];
     // Reconcilers run side by side in the tests: /healthz is off unless a test asks for a port.
     const healthz = args.includes('--healthz-port') ? [] : ['--healthz-port', '0'];
-    this.child = execa('node', ['--import', 'tsx', entry, 'kubelet', '--pod-infra-container-image', images.pause, ...rootDir, ...healthz, ...args], { ...options, reject: false, stdin: 'ignore', all: true, buffer: false });
+    this.child = execa('node', [...kubebootCommand(), 'kubelet', '--pod-infra-container-image', images.pause, ...rootDir, ...healthz, ...args], { ...options, reject: false, stdin: 'ignore', all: true, buffer: false });
     this.child.all?.on('data', (chunk: Buffer) => this.lines.push(...chunk.toString().split('\n').filter(Boolean)));
   }
 

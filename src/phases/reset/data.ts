@@ -19,10 +19,9 @@ export interface ResetData {
   plan?: ResetPlan;
 }
 
-/** The later phases have nothing to do without a plan, with an empty one, or in a dry run. */
+/** The later phases have nothing to do in a dry run, or when the plan found nothing. */
 export function nothingToRemove(data: ResetData): string | undefined {
   if (data.dryRun) return 'dry run: nothing is removed';
-  if (!data.plan) return 'no reset plan: run the preflight phase first';
-  if (planIsEmpty(data.plan)) return 'nothing to remove';
+  if (data.plan && planIsEmpty(data.plan)) return 'nothing to remove';
   return undefined;
 }
