@@ -100,7 +100,17 @@ function renewCommand(): Command {
   ]);
 }
 
+function certificateKeyCommand(): Command {
+  const command = new Command('certificate-key')
+    .description('print a new certificate key: 32 random bytes as 64 hex characters, the key --upload-certs encrypts the shared certificates with')
+    .action(async () => {
+      const { randomBytes } = await import('node:crypto');
+      process.stdout.write(`${randomBytes(32).toString('hex')}\n`);
+    });
+  return withExamples(command, [['kubeboot certs certificate-key', 'a key for InitConfiguration.certificateKey']]);
+}
+
 export function certsCommand(): Command {
-  const certs = new Command('certs').description('check and renew the PKI').addCommand(checkExpirationCommand()).addCommand(renewCommand());
+  const certs = new Command('certs').description('check and renew the PKI').addCommand(checkExpirationCommand()).addCommand(renewCommand()).addCommand(certificateKeyCommand());
   return withExamples(certs, [['kubeboot certs check-expiration', 'when does what expire']]);
 }

@@ -10,6 +10,7 @@ import { manifestCommand } from './manifest.js';
 import { imagesCommand } from './images.js';
 import { resetCommand } from './reset.js';
 import { psCommand } from './ps.js';
+import { tokenCommand } from './token.js';
 import { versionCommand } from './version.js';
 
 /**
@@ -35,6 +36,7 @@ export function buildProgram(): Command {
     .addCommand(logsCommand())
     .addCommand(imagesCommand())
     .addCommand(configCommand())
+    .addCommand(tokenCommand())
     .addCommand(versionCommand());
 
   // Every sub-command inherits the same error behaviour: commander throws, main() decides the exit code.

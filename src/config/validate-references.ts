@@ -1,5 +1,6 @@
 import { parseCidr } from '../util/ip.js';
 import { argValue } from '../render/arguments.js';
+import { BOOTSTRAP_TOKEN } from './bootstrap-token.js';
 import { show } from './problems.js';
 import type { PathSegment } from './source.js';
 import type { KubebootConfig } from './types.js';
@@ -7,7 +8,6 @@ import type { KubebootConfig } from './types.js';
 type Report = (path: PathSegment[], message: string, severity?: 'error' | 'warning') => void;
 
 /** kubeadm's bootstrap token format, usages and group pattern (k8s.io/cluster-bootstrap). */
-const TOKEN = /^[a-z0-9]{6}\.[a-z0-9]{16}$/;
 const TOKEN_USAGES = ['signing', 'authentication'];
 const BOOTSTRAP_GROUP = /^system:bootstrappers:[a-z0-9:-]{0,255}[a-z0-9]$/;
 /** kubeadm's own feature gates (InitFeatureGates) in the versions kubeboot supports. */
@@ -25,7 +25,7 @@ export function validateReferences(config: KubebootConfig, report: Report): void
   const init = (...path: PathSegment[]) => ['InitConfiguration', ...path];
   const cluster = (...path: PathSegment[]) => ['ClusterConfiguration', ...path];
   config.init.bootstrapTokens.forEach((token, i) => {
-    if (token.token !== undefined && !TOKEN.test(token.token)) report(init('bootstrapTokens', i, 'token'), `got ${show(token.token)}, expected a token of the form "[a-z0-9]{6}.[a-z0-9]{16}" such as "abcdef.0123456789abcdef"`);
+    if (token.token !== undefined && !BOOTSTRAP_TOKEN.test(token.token)) report(init('bootstrapTokens', i, 'token'), `got ${show(token.token)}, expected a token of the form "[a-z0-9]{6}.[a-z0-9]{16}" such as "abcdef.0123456789abcdef"`);
     token.usages.forEach((usage, j) => {
       if (!TOKEN_USAGES.includes(usage)) report(init('bootstrapTokens', i, 'usages', j), `got ${show(usage)}, expected one of ${TOKEN_USAGES.join(', ')}`);
     });

@@ -58,7 +58,9 @@ export class Host {
     for (;;) {
       const real = await realpath(existing).catch(() => undefined);
       if (real !== undefined) {
-        if (real !== this.rootfs && !real.startsWith(this.rootfs + sep)) {
+        // An ancestor of a root not made yet is fine: there is nothing below it to lead anywhere.
+        const insideOrAbove = real === this.rootfs || real.startsWith(this.rootfs + sep) || this.rootfs.startsWith(real === '/' ? '/' : real + sep);
+        if (!insideOrAbove) {
           throw new KubebootError(`${target}: a symlink leads it out of the rootfs ${this.rootfs}; kubeboot will not write or remove there`);
         }
         return target;
