@@ -13,7 +13,8 @@ import type { StaticPod } from './static-pod.js';
 export interface PodSyncOptions extends Pick<ReconcilerOptions, 'runtime' | 'node' | 'host' | 'rootDir' | 'hostIP' | 'sandboxImage' | 'log' | 'notes'> {
   backoff: BackoffSettings;
   slots: Slots;
-  workers: PodWorkers<unknown>;
+  /** Asks for the pod's next sync at a time (a back-off ending). */
+  workers: Pick<PodWorkers<unknown>, 'wakeAt'>;
   probes: ProbeManager;
   /** Lists one pod again (after a change made by this sync). */
   relist: (pod: StaticPod) => Promise<RuntimePod | undefined>;

@@ -71,7 +71,7 @@ export class Reconciler {
       ...options,
       backoff: this.backoff,
       slots: new Slots(options.concurrency ?? 8),
-      workers: this.workers as PodWorkers<unknown>,
+      workers: this.workers,
       probes: this.probes,
       relist: async (pod) => (await this.list([`${labels.podUid}=${pod.uid}`])).get(pod.uid),
     });

@@ -107,9 +107,4 @@ export class Host {
   async removeIfEmpty(systemPath: string): Promise<void> {
     await rmdir(await this.checked(systemPath)).catch(() => undefined);
   }
-
-  /** A system path as a user reads it in a message: with the root in front when there is one. */
-  describe(systemPath: string): string {
-    return this.path(systemPath);
-  }
 }
