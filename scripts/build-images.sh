@@ -25,6 +25,8 @@ ensure_packages() {
   # The image needs the static busybox: Debian's plain `busybox` package is dynamically linked.
   dpkg-query -W -f '${Status}' busybox-static 2>/dev/null | grep -q 'ok installed' || missing+=(busybox-static)
   [ -x /usr/bin/etcd ] || missing+=(etcd-server)
+  # The tests check what kubeboot stored with the real etcdctl.
+  [ -x /usr/bin/etcdctl ] || missing+=(etcd-client)
   [ ${#missing[@]} -eq 0 ] && return 0
   if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then
     say "error: missing Debian packages ${missing[*]}; install them (apt-get install ${missing[*]}) and run again"

@@ -1,5 +1,5 @@
 import type { Pod } from 'kubernetes-types/core/v1.js';
-import { ApiClient } from './api-client.js';
+import { NodeApiClient } from './api-client.js';
 import type { Logger } from '../util/log.js';
 import { CONFIG_HASH } from './static-pod.js';
 
@@ -32,7 +32,7 @@ function statusKey(status: Pod['status']): string {
  * static pods: mirrors wait, retried with back-off, and each change of reachability is logged once.
  */
 export class MirrorManager {
-  private client: ApiClient | undefined;
+  private client: NodeApiClient | undefined;
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private stopped = false;
@@ -73,8 +73,8 @@ export class MirrorManager {
     }, ms);
   }
 
-  private api(): ApiClient {
-    this.client ??= new ApiClient(this.options.kubeconfig);
+  private api(): NodeApiClient {
+    this.client ??= new NodeApiClient(this.options.kubeconfig);
     return this.client;
   }
 
@@ -101,7 +101,7 @@ export class MirrorManager {
   }
 
   /** Registers this node (a control-plane node: labelled and tainted as kubeadm's mark-control-plane does) and reports its status. */
-  private async ensureNode(client: ApiClient): Promise<void> {
+  private async ensureNode(client: NodeApiClient): Promise<void> {
     const { node, hostIP } = this.options;
     if (!this.nodeUid) {
       let found = await client.readNode(node).catch((err: unknown) => (statusCode(err) === 404 ? undefined : Promise.reject(err)));
@@ -136,7 +136,7 @@ export class MirrorManager {
     this.lastNodeStatus = Date.now();
   }
 
-  private async renewLease(client: ApiClient): Promise<void> {
+  private async renewLease(client: NodeApiClient): Promise<void> {
     if (Date.now() - this.lastLease < 10_000) return;
     const { node } = this.options;
     const spec = { holderIdentity: node, leaseDurationSeconds: LEASE_SECONDS, renewTime: new Date().toISOString() };
@@ -164,7 +164,7 @@ export class MirrorManager {
     };
   }
 
-  private async syncMirrors(client: ApiClient): Promise<void> {
+  private async syncMirrors(client: NodeApiClient): Promise<void> {
     const { log, node } = this.options;
     const pods = await this.options.pods();
     const list = await client.listPodsOnNode(node);

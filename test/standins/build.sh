@@ -2,16 +2,16 @@
 # Builds the STAND-IN control-plane images for kubeboot's tests and demo (the real ones need a
 # registry): kube-apiserver, kube-controller-manager and kube-scheduler, tagged as kubeadm names them
 # for kubeboot's default Kubernetes version with imageRepository kubeboot.local. One image holds the
-# local Node.js runtime (with the libraries ldd lists) and standin.cjs under the three names; see
-# standin.cjs for what they check. Also tags kubeboot.local/pause:3.10.1 (the pause version kubeadm
-# pairs with v1.34) from the local pause image. Rebuilt when standin.cjs changes.
+# local Node.js runtime (with the libraries ldd lists) and standin.cjs with lib/ under the three names;
+# see standin.cjs for what they check and serve. Also tags kubeboot.local/pause:3.10.1 (the pause
+# version kubeadm pairs with v1.34) from the local pause image. Rebuilt when standin.cjs or lib/ changes.
 set -euo pipefail
 cd "$(dirname "$0")"
 
 VERSION=v1.34.2
 REPO=kubeboot.local
 IMAGES=("$REPO/kube-apiserver:$VERSION" "$REPO/kube-controller-manager:$VERSION" "$REPO/kube-scheduler:$VERSION")
-HASH=$(sha256sum standin.cjs | cut -c1-16)
+HASH=$(cat standin.cjs lib/*.cjs | sha256sum | cut -c1-16)
 say() { echo "build-standins: $*" >&2; }
 
 current() { docker image inspect -f '{{ index .Config.Labels "io.kubeboot.standin-hash" }}' "$1" 2>/dev/null || true; }
@@ -27,16 +27,19 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 root="$work/root"
 node=$(readlink -f "$(command -v node)")
-mkdir -p "$root/usr/bin" "$root/usr/local/bin" "$root/tmp" "$root/etc/kubeboot-standin"
+mkdir -p "$root/usr/bin" "$root/usr/local/bin" "$root/tmp" "$root/etc/kubeboot-standin" "$root/opt/kubeboot-standin/lib"
 chmod 1777 "$root/tmp"
 cp "$node" "$root/usr/bin/node"
 for lib in $(ldd "$node" | grep -o '/[^ ]*'); do
   mkdir -p "$root$(dirname "$lib")"
   cp -L "$lib" "$root$lib"
 done
+install -m 0755 standin.cjs "$root/opt/kubeboot-standin/standin.cjs"
+install -m 0644 lib/*.cjs "$root/opt/kubeboot-standin/lib/"
 for name in kube-apiserver kube-controller-manager kube-scheduler; do
-  install -m 0755 standin.cjs "$root/usr/local/bin/$name"
+  ln -s /opt/kubeboot-standin/standin.cjs "$root/usr/local/bin/$name"
 done
+echo "$VERSION" > "$root/etc/kubeboot-standin/version"
 # The controller-manager and scheduler serve with a self-signed certificate, as the real ones do when given none.
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 3650 -subj '/CN=kubeboot-standin' \
   -keyout "$root/etc/kubeboot-standin/serving.key" -out "$root/etc/kubeboot-standin/serving.crt" 2>/dev/null

@@ -5,11 +5,22 @@
 // parses, certificates chain to the CA their flag says and match their keys, the API server stand-in
 // talks to the real etcd over mTLS, the others reach the API server stand-in with their kubeconfig's
 // client certificate — and exits non-zero with the reason when a check fails. Node built-ins only.
+//
+// The API server stand-in then serves the Kubernetes REST API for the resources kubeboot and kubeadm
+// join use (lib/resources.cjs), storing every object in the real etcd under the real key layout
+// (lib/etcd-store.cjs), with client-certificate, bootstrap-token and anonymous authentication and RBAC
+// (lib/auth.cjs). The controller-manager stand-in runs the bootstrap signer and token cleaner
+// (lib/controllers.cjs). They are not Kubernetes: no watch, no admission beyond NodeRestriction, no
+// scheduling, no field validation beyond names.
 'use strict';
 const fs = require('node:fs');
 const https = require('node:https');
 const crypto = require('node:crypto');
 const path = require('node:path');
+const { EtcdStore } = require('./lib/etcd-store.cjs');
+const { ensureBootstrapPolicy } = require('./lib/policy.cjs');
+const { restHandler } = require('./lib/rest.cjs');
+const { runControllers } = require('./lib/controllers.cjs');
 
 const component = path.basename(process.argv[1]);
 const args = new Map();
@@ -109,10 +120,10 @@ async function retry(what, seconds, fn) {
   }
 }
 
-function serve({ host, port, cert, key, ca, routes }) {
+function serve({ host, port, cert, key, ca, routes, fallback }) {
   const server = https.createServer({ cert, key, ...(ca ? { ca, requestCert: true, rejectUnauthorized: false } : {}) }, (req, res) => {
     const route = routes[(req.url || '/').split('?')[0]];
-    if (!route) return res.writeHead(404).end('not found\n');
+    if (!route) return fallback ? fallback(req, res) : res.writeHead(404).end('not found\n');
     const [status, text] = route(req);
     res.writeHead(status, { 'Content-Type': text.startsWith('{') ? 'application/json' : 'text/plain' }).end(text);
   });
@@ -140,29 +151,35 @@ async function apiserver() {
   log('every certificate and key named on the command line exists, parses and chains to its CA');
 
   const etcd = flag('etcd-servers').split(',')[0];
-  const tls = { ca: readFlagFile('etcd-cafile'), cert: readFlagFile('etcd-certfile'), key: readFlagFile('etcd-keyfile') };
-  await retry(`etcd at ${etcd} (mTLS with --etcd-certfile)`, 120, async () => {
-    const health = await request(`${etcd}/health`, { method: 'GET', ...tls });
-    if (health.status !== 200 || !/"health":\s*"true"/.test(health.body)) throw new Error(`/health answered ${health.status} ${health.body}`);
-    const key = Buffer.from('/registry/kubeboot-standin/apiserver').toString('base64');
-    const value = Buffer.from(new Date().toISOString()).toString('base64');
-    const put = await request(`${etcd}/v3/kv/put`, { method: 'POST', ...tls, headers: { 'Content-Type': 'application/json' } }, JSON.stringify({ key, value }));
-    if (put.status !== 200) throw new Error(`a write answered ${put.status} ${put.body}`);
-  });
-  log(`etcd at ${etcd} answers and takes writes over mTLS`);
+  const store = new EtcdStore(etcd, { ca: readFlagFile('etcd-cafile'), cert: readFlagFile('etcd-certfile'), key: readFlagFile('etcd-keyfile') });
+  await retry(`etcd at ${etcd} (mTLS with --etcd-certfile)`, 120, () => ensureBootstrapPolicy(store));
+  log(`etcd at ${etcd} answers over mTLS; the system namespaces and the bootstrap RBAC policy are stored`);
 
+  const host = args.get('bind-address') || '0.0.0.0';
+  const port = Number(args.get('secure-port') || 6443);
+  const version = (() => {
+    try {
+      return fs.readFileSync('/etc/kubeboot-standin/version', 'utf8').trim();
+    } catch {
+      return 'v1.34.2'; // run from the source tree (tests): the version the images are built as
+    }
+  })();
+  const nodeUid = async (who) => {
+    const node = /^system:node:(.+)$/.exec(who.user);
+    const found = node && (await store.get(`/registry/minions/${node[1]}`));
+    return found ? found.object.metadata.uid : undefined;
+  };
   serve({
-    host: args.get('bind-address') || '0.0.0.0',
-    port: Number(args.get('secure-port') || 6443),
+    host,
+    port,
     cert: readFlagFile('tls-cert-file'),
     key: readFlagFile('tls-private-key-file'),
     ca: readFlagFile('client-ca-file'),
     routes: {
       ...health,
-      '/version': () => [200, JSON.stringify({ gitVersion: 'kubeboot-stand-in' })],
-      // Clients with a certificate from --client-ca-file are let in: the other stand-ins check their kubeconfigs with it.
-      '/api/v1/namespaces/default': (req) => (req.socket.authorized ? [200, JSON.stringify({ kind: 'Namespace', metadata: { name: 'default' } })] : [401, JSON.stringify({ kind: 'Status', code: 401, reason: 'Unauthorized' })]),
+      '/version': () => [200, JSON.stringify({ major: version.replace(/^v(\d+)\..*$/, '$1'), minor: version.replace(/^v\d+\.(\d+)\..*$/, '$1'), gitVersion: version, platform: `${process.platform}/amd64`, standin: true })],
     },
+    fallback: restHandler({ store, serverAddress: `${advertise}:${port}`, nodeUid, log: args.get('v') >= 4 ? log : () => undefined }),
   });
 }
 
@@ -190,6 +207,14 @@ async function controllerOrScheduler(defaultPort) {
     key: fs.readFileSync('/etc/kubeboot-standin/serving.key', 'utf8'),
     routes: health,
   });
+  if (component === 'kube-controller-manager') {
+    const call = (method, url, body) => request(`${main.server}${url}`, { method, ca: main.ca, cert: main.cert, key: main.key, headers: { 'Content-Type': 'application/json' } }, body === undefined ? undefined : JSON.stringify(body)).then((res) => {
+      if (res.status >= 300) throw Object.assign(new Error(`${method} ${url}: ${res.status} ${res.body.slice(0, 200)}`), { status: res.status });
+      return JSON.parse(res.body);
+    });
+    runControllers(call, log, fail);
+    log('running the bootstrapsigner, tokencleaner and (for owned secrets) garbage collector controllers');
+  }
 }
 
 ({ 'kube-apiserver': apiserver, 'kube-controller-manager': () => controllerOrScheduler(10257), 'kube-scheduler': () => controllerOrScheduler(10259) })[component]?.() ??

@@ -1,154 +1,96 @@
-import { randomUUID } from 'node:crypto';
-import { createServer, type Server } from 'node:https';
-import type { TLSSocket } from 'node:tls';
-import type { AddressInfo } from 'node:net';
+import { mkdir, symlink } from 'node:fs/promises';
+import { createServer, type AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { execa, type ResultPromise } from 'execa';
+import { ApiClient, readKubeconfig } from '../../src/util/kube-api.js';
+import { eventually } from './docker.js';
+import { tempDir } from './temp.js';
 
-type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+const STANDIN = new URL('../standins/standin.cjs', import.meta.url).pathname;
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const probe = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+}
 
 /**
- * A STAND-IN for kube-apiserver in the mirror-pod tests (the real one cannot run here): HTTPS with
- * client-certificate authentication against the cluster CA, just the endpoints the reconciler uses
- * (nodes and their status, pods and their status, delete with preconditions, leases), a record of the
- * requests, and the refusals a real API server with NodeRestriction would make: a node may only create
- * mirror pods of itself, owned by its Node, and only touch pods bound to it.
+ * The kube-apiserver STAND-IN (test/standins, the same code as in the stand-in image) run as a host
+ * process in front of a real etcd (Debian's, as a host process too), with the PKI of a kubeboot root
+ * (`init phase certs` and `init phase kubeconfig super-admin` made it). Tests read what was stored through
+ * the API as an admin (`admin`), with `etcdctl`, and the requests it served (`requests()`).
  */
 export class StandinApiServer {
-  readonly requests: Array<{ method: string; path: string; user: string }> = [];
-  readonly nodes = new Map<string, Obj>();
-  readonly pods = new Map<string, Obj>();
-  readonly leases = new Map<string, Obj>();
-  private server: Server | undefined;
-  private version = 1;
+  private apiserver: ResultPromise | undefined;
+  private readonly lines: string[] = [];
+  admin!: ApiClient;
 
-  constructor(private readonly tls: { cert: string; key: string; ca: string }) {}
+  private constructor(private readonly root: string, readonly port: number, private readonly etcd: ResultPromise, readonly etcdEndpoint: string, private readonly bin: string) {}
 
-  async listen(port = 0): Promise<number> {
-    this.server = createServer({ ...this.tls, requestCert: true, rejectUnauthorized: true }, (req, res) => {
-      let body = '';
-      req.on('data', (chunk) => (body += chunk));
-      req.on('end', () => {
-        const peer = (req.socket as TLSSocket).getPeerCertificate();
-        const cn = peer.subject?.CN ?? '';
-        const user = Array.isArray(cn) ? (cn[0] ?? '') : cn;
-        const url = new URL(req.url ?? '/', 'https://x');
-        this.requests.push({ method: req.method ?? '', path: url.pathname, user });
-        const [status, answer] = this.handle(req.method ?? 'GET', url, body ? (JSON.parse(body) as Obj) : undefined, user);
-        res.writeHead(status, { 'Content-Type': 'application/json' }).end(JSON.stringify(answer));
-      });
+  /** etcd and the API server on 127.0.0.1:`port`, both answering. */
+  static async start(root: string, port: number): Promise<StandinApiServer> {
+    const pki = join(root, 'etc/kubernetes/pki');
+    const [clientPort, peerPort] = [await freePort(), await freePort()];
+    const data = await tempDir();
+    const endpoint = `https://127.0.0.1:${clientPort}`;
+    const etcd = execa('etcd', [
+      '--name=standin', `--data-dir=${join(data, 'etcd')}`, `--listen-client-urls=${endpoint}`, `--advertise-client-urls=${endpoint}`,
+      `--listen-peer-urls=http://127.0.0.1:${peerPort}`, `--initial-advertise-peer-urls=http://127.0.0.1:${peerPort}`, `--initial-cluster=standin=http://127.0.0.1:${peerPort}`,
+      `--cert-file=${pki}/etcd/server.crt`, `--key-file=${pki}/etcd/server.key`, `--trusted-ca-file=${pki}/etcd/ca.crt`, '--client-cert-auth=true',
+    ], { reject: false, stdin: 'ignore', stdout: 'ignore', stderr: 'ignore', cleanup: true });
+    const bin = join(data, 'bin');
+    await mkdir(bin);
+    await symlink(STANDIN, join(bin, 'kube-apiserver')); // the stand-in knows its part by the name it is run as
+    const server = new StandinApiServer(root, port, etcd, endpoint, bin);
+    await server.startApiServer();
+    return server;
+  }
+
+  async startApiServer(): Promise<void> {
+    const pki = join(this.root, 'etc/kubernetes/pki');
+    this.apiserver = execa('node', [
+      join(this.bin, 'kube-apiserver'), '--advertise-address=127.0.0.1', '--bind-address=127.0.0.1', `--secure-port=${this.port}`,
+      `--tls-cert-file=${pki}/apiserver.crt`, `--tls-private-key-file=${pki}/apiserver.key`, `--client-ca-file=${pki}/ca.crt`,
+      `--kubelet-client-certificate=${pki}/apiserver-kubelet-client.crt`, `--kubelet-client-key=${pki}/apiserver-kubelet-client.key`,
+      `--proxy-client-cert-file=${pki}/front-proxy-client.crt`, `--proxy-client-key-file=${pki}/front-proxy-client.key`, `--requestheader-client-ca-file=${pki}/front-proxy-ca.crt`,
+      `--etcd-servers=${this.etcdEndpoint}`, `--etcd-cafile=${pki}/etcd/ca.crt`, `--etcd-certfile=${pki}/apiserver-etcd-client.crt`, `--etcd-keyfile=${pki}/apiserver-etcd-client.key`,
+      `--service-account-key-file=${pki}/sa.pub`, `--service-account-signing-key-file=${pki}/sa.key`, '--v=4',
+    ], { reject: false, stdin: 'ignore', all: true, buffer: false, cleanup: true });
+    this.apiserver.all?.on('data', (chunk: Buffer) => this.lines.push(...chunk.toString().split('\n').filter(Boolean)));
+    this.admin = new ApiClient({ ...readKubeconfig(join(this.root, 'etc/kubernetes/super-admin.conf')), server: `https://127.0.0.1:${this.port}` });
+    await eventually('the stand-in API server answers', async () => (await this.admin.find('/api/v1/namespaces/kube-system')) !== undefined || undefined, 60_000, 200).catch((err: Error) => {
+      throw new Error(`${err.message}\n${this.log()}`);
     });
-    await new Promise<void>((resolve) => this.server!.listen(port, '127.0.0.1', resolve));
-    return (this.server!.address() as AddressInfo).port;
+  }
+
+  async stopApiServer(): Promise<void> {
+    this.admin?.close();
+    this.apiserver?.kill('SIGTERM');
+    await this.apiserver;
+  }
+
+  log(): string {
+    return this.lines.join('\n');
+  }
+
+  /** The requests served, as "<METHOD> <path> as <user>". */
+  requests(): string[] {
+    return this.lines.map((line) => /kube-apiserver \(kubeboot stand-in\): ((?:GET|POST|PUT|PATCH|DELETE) .*)$/.exec(line)?.[1]).filter((r): r is string => r !== undefined);
+  }
+
+  /** `etcdctl` against this etcd with the API server's etcd client certificate. */
+  async etcdctl(...args: string[]): Promise<string> {
+    const pki = join(this.root, 'etc/kubernetes/pki');
+    const result = await execa('etcdctl', [`--endpoints=${this.etcdEndpoint}`, `--cacert=${pki}/etcd/ca.crt`, `--cert=${pki}/apiserver-etcd-client.crt`, `--key=${pki}/apiserver-etcd-client.key`, ...args], { env: { ETCDCTL_API: '3' } });
+    return result.stdout;
   }
 
   async close(): Promise<void> {
-    this.server?.closeAllConnections();
-    await new Promise((resolve) => this.server?.close(resolve));
-  }
-
-  /** `kubectl delete pod` without --force: the object stays with a deletionTimestamp until its node deletes it. */
-  gracefulDelete(namespace: string, name: string): void {
-    const pod = this.pods.get(`${namespace}/${name}`);
-    if (pod) pod.metadata.deletionTimestamp = new Date().toISOString();
-  }
-
-  private status(code: number, reason: string, message: string): [number, Obj] {
-    return [code, { kind: 'Status', apiVersion: 'v1', status: 'Failure', reason, message, code }];
-  }
-
-  private stamp(object: Obj): Obj {
-    object.metadata.resourceVersion = String(++this.version);
-    return object;
-  }
-
-  private handle(method: string, url: URL, body: Obj | undefined, user: string): [number, Obj] {
-    const node = /^system:node:(.+)$/.exec(user)?.[1];
-    if (!node) return this.status(403, 'Forbidden', `${user} is not a node`);
-    const path = url.pathname.split('/').filter(Boolean);
-    const route = path.join('/');
-    let m: RegExpExecArray | null;
-
-    if ((m = /^api\/v1\/nodes\/([^/]+)(\/status)?$/.exec(route))) {
-      const name = m[1]!;
-      if (name !== node) return this.status(403, 'Forbidden', `node ${node} cannot touch node ${name}`);
-      const current = this.nodes.get(name);
-      if (method === 'GET') return current ? [200, current] : this.status(404, 'NotFound', `nodes "${name}" not found`);
-      if (method === 'PUT' && m[2] && current) {
-        current.status = body?.status;
-        return [200, this.stamp(current)];
-      }
-    }
-    if (route === 'api/v1/nodes' && method === 'POST') {
-      const name = body?.metadata?.name as string;
-      if (name !== node) return this.status(403, 'Forbidden', `node ${node} cannot create node ${name}`);
-      if (this.nodes.has(name)) return this.status(409, 'AlreadyExists', `nodes "${name}" already exists`);
-      const created = this.stamp({ ...body, metadata: { ...body!.metadata, uid: randomUUID(), creationTimestamp: new Date().toISOString() } });
-      this.nodes.set(name, created);
-      return [201, created];
-    }
-    if (route === 'api/v1/pods' && method === 'GET') {
-      const selector = url.searchParams.get('fieldSelector') ?? '';
-      const bound = /^spec\.nodeName=(.+)$/.exec(selector)?.[1];
-      const items = [...this.pods.values()].filter((p) => !bound || p.spec?.nodeName === bound);
-      return [200, { kind: 'PodList', apiVersion: 'v1', metadata: { resourceVersion: String(this.version) }, items }];
-    }
-    if ((m = /^api\/v1\/namespaces\/([^/]+)\/pods$/.exec(route)) && method === 'POST') {
-      const problem = this.mirrorProblem(body!, node);
-      if (problem) return this.status(403, 'Forbidden', problem);
-      const key = `${m[1]}/${body!.metadata.name}`;
-      if (this.pods.has(key)) return this.status(409, 'AlreadyExists', `pods "${body!.metadata.name}" already exists`);
-      const created = this.stamp({ ...body, metadata: { ...body!.metadata, namespace: m[1], uid: randomUUID(), creationTimestamp: new Date().toISOString(), generation: 1 } });
-      this.pods.set(key, created);
-      return [201, created];
-    }
-    if ((m = /^api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)(\/status)?$/.exec(route))) {
-      const key = `${m[1]}/${m[2]}`;
-      const current = this.pods.get(key);
-      if (!current) return this.status(404, 'NotFound', `pods "${m[2]}" not found`);
-      if (current.spec?.nodeName !== node) return this.status(403, 'Forbidden', `node ${node} can only touch pods bound to it`);
-      if (method === 'GET') return [200, current];
-      if (method === 'DELETE') {
-        const uid = body?.preconditions?.uid;
-        if (uid && uid !== current.metadata.uid) return this.status(409, 'Conflict', `Precondition failed: UID in precondition: ${uid}, UID in object meta: ${current.metadata.uid}`);
-        this.pods.delete(key);
-        return [200, current];
-      }
-      if (method === 'PUT' && m[3]) {
-        if (JSON.stringify(body?.metadata?.labels ?? {}) !== JSON.stringify(current.metadata.labels ?? {})) return this.status(403, 'Forbidden', 'a node may not change the labels of a pod');
-        current.status = body?.status;
-        return [200, this.stamp(current)];
-      }
-    }
-    if ((m = /^apis\/coordination\.k8s\.io\/v1\/namespaces\/kube-node-lease\/leases(?:\/([^/]+))?$/.exec(route))) {
-      const name = m[1] ?? body?.metadata?.name;
-      if (name !== node) return this.status(403, 'Forbidden', `node ${node} cannot touch lease ${name}`);
-      const current = this.leases.get(name);
-      if (method === 'GET') return current ? [200, current] : this.status(404, 'NotFound', `leases "${name}" not found`);
-      if (method === 'POST') {
-        if (current) return this.status(409, 'AlreadyExists', 'exists');
-        const created = this.stamp({ ...body, metadata: { ...body!.metadata, uid: randomUUID() } });
-        this.leases.set(name, created);
-        return [201, created];
-      }
-      if (method === 'PUT' && current) {
-        current.spec = body?.spec;
-        return [200, this.stamp(current)];
-      }
-    }
-    return this.status(404, 'NotFound', `the stand-in API server does not serve ${method} /${route}`);
-  }
-
-  /** NodeRestriction (plugin/pkg/admission/noderestriction) for a pod a node creates. */
-  private mirrorProblem(pod: Obj, node: string): string | undefined {
-    if (pod.metadata?.annotations?.['kubernetes.io/config.mirror'] === undefined) return `pod does not have "kubernetes.io/config.mirror" annotation, node "${node}" can only create mirror pods`;
-    if (pod.spec?.nodeName !== node) return `node "${node}" can only create pods with spec.nodeName set to itself`;
-    const owners = (pod.metadata?.ownerReferences ?? []) as Obj[];
-    const nodeUid = this.nodes.get(node)?.metadata?.uid;
-    if (owners.length !== 1) return `node "${node}" can only create pods with a single owner reference set to itself`;
-    const owner = owners[0]!;
-    if (owner.apiVersion !== 'v1' || owner.kind !== 'Node' || owner.name !== node || owner.uid !== nodeUid || owner.controller !== true || owner.blockOwnerDeletion) {
-      return `node "${node}" can only create pods with an owner reference set to itself (v1/Node ${node} uid ${nodeUid}, controller, no blockOwnerDeletion)`;
-    }
-    if (pod.spec?.serviceAccountName) return `node "${node}" can not create pods that reference a service account`;
-    return undefined;
+    await this.stopApiServer();
+    this.etcd.kill('SIGTERM');
+    await this.etcd;
   }
 }
