@@ -1,6 +1,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { describeObject } from '../phases/init/cluster-api.js';
 import { createInitData, rootfsFlag, type InitData } from '../phases/init/data.js';
 import { initPhases } from '../phases/init/index.js';
 import { checkPhaseNames, runPhases, type PhaseTiming, type RunSelection } from '../phases/workflow.js';
@@ -12,7 +14,15 @@ import { loadConfigFromOptions, type ConfigOptions } from './config-options.js';
 const took = (ms: number) => `${(ms / 1000).toFixed(1)}s`;
 
 /** `kubeboot init` and `kubeboot init phase <name>`: the same phases, the same data, one runner. */
-export async function runInitCommand(options: ConfigOptions & { dryRun?: boolean; verbose?: boolean }, selection: RunSelection): Promise<void> {
+export interface InitCommandOptions extends ConfigOptions {
+  dryRun?: boolean;
+  verbose?: boolean;
+  uploadCerts?: boolean;
+  skipTokenPrint?: boolean;
+  skipCertificateKeyPrint?: boolean;
+}
+
+export async function runInitCommand(options: InitCommandOptions, selection: RunSelection): Promise<void> {
   const { config } = await loadConfigFromOptions(options);
   const machine = await Host.open(options.rootfs);
   // --skip-phases lands in InitConfiguration.skipPhases with the file's own (kubeadm honours both).
@@ -20,31 +30,47 @@ export async function runInitCommand(options: ConfigOptions & { dryRun?: boolean
   checkPhaseNames(initPhases, skip, '--skip-phases');
   // A dry run writes into a throw-away folder (kubeadm: /etc/kubernetes/tmp/kubeadm-init-dryrun*) and starts nothing.
   const dryRunDir = options.dryRun ? await mkdtemp(join(tmpdir(), 'kubeboot-init-dryrun-')) : undefined;
-  const data = createInitData({ config, machine, runtime: containerRuntime(), ...(dryRunDir ? { dryRunDir } : {}) });
+  const data = createInitData({
+    config,
+    machine,
+    runtime: containerRuntime(),
+    ...(dryRunDir ? { dryRunDir } : {}),
+    uploadCerts: Boolean(options.uploadCerts),
+    skipTokenPrint: Boolean(options.skipTokenPrint),
+    skipCertificateKeyPrint: Boolean(options.skipCertificateKeyPrint),
+  });
   const started = Date.now();
   const timings: PhaseTiming[] = [];
   try {
     await runPhases(initPhases, data, { ...selection, skip }, { verbose: Boolean(options.verbose), timings });
   } finally {
+    for (const close of data.closers) close();
     for (const warning of data.warnings) process.stderr.write(`\t[WARNING ${warning.name}]: ${warning.message}\n`);
     if (dryRunDir && !options.verbose) await rm(dryRunDir, { recursive: true, force: true }).catch(() => undefined);
   }
   const summary = timings.filter((t) => !t.skipped).map((t) => `${t.name} ${took(t.ms)}`).join(', ');
+  if (data.uploadCerts && data.certificateKey && !data.skipCertificateKeyPrint && !data.joinCommands) {
+    process.stdout.write(`[upload-certs] Using certificate key:\n${data.certificateKey}\n`);
+  }
   if (dryRunDir) {
     printDryRun(data);
+    if (data.joinCommands) process.stdout.write(`\n${data.joinCommands}`);
     process.stdout.write(`\n[dryrun] The phases ran against a throw-away folder${options.verbose ? ` (kept: ${dryRunDir})` : ' (removed; -v keeps it)'}; nothing was started. ${summary}\n`);
   } else if (selection.only) {
-    process.stdout.write(`[init] ${summary}\n`);
+    process.stdout.write(`${data.joinCommands ?? ''}[init] ${summary}\n`);
   } else {
     printBanner(data, summary, Date.now() - started);
   }
 }
 
-/** kubeadm's dry run prints the manifests and kubelet files it would write (not keys or kubeconfigs). */
+/** kubeadm's dry run prints the manifests and kubelet files it would write (not keys or kubeconfigs), and the objects it would create. */
 function printDryRun(data: InitData): void {
   const shown = [data.config.kubelet.staticPodPath, KUBELET_ROOT_DIR];
   for (const file of data.host.written.filter((f) => shown.some((dir) => f.path.startsWith(`${dir}/`)))) {
     process.stdout.write(`[dryrun] Would write file ${JSON.stringify(file.path)} with content:\n${file.content.replace(/^/gm, '\t')}\n`);
+  }
+  for (const object of data.dryRunObjects) {
+    process.stdout.write(`[dryrun] Would create or update ${describeObject(object)}:\n${stringify(object, { lineWidth: 0 }).replace(/^/gm, '\t')}\n`);
   }
 }
 
@@ -61,6 +87,7 @@ function printBanner(data: InitData, summary: string, ms: number): void {
       '  kubectl get pods -n kube-system',
       '',
       `The static pods, as the reconciler runs them: kubeboot ps --node-name ${node}`,
+      ...(data.joinCommands ? ['', data.joinCommands] : []),
       ...(data.reconciler ? [`The reconciler: pid ${data.reconciler.pid}, log ${data.reconciler.logFile}`] : []),
       ...(data.unit ? [`The reconciler: systemd unit ${data.unit} (systemctl status ${data.unit}; journalctl -u ${data.unit})`] : []),
       `Undo everything: kubeboot reset${rootfsFlag(data)}`,

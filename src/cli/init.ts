@@ -7,6 +7,9 @@ import type { RunSelection } from '../phases/workflow.js';
 
 interface InitCliOptions extends ConfigOptions {
   dryRun?: boolean;
+  uploadCerts?: boolean;
+  skipTokenPrint?: boolean;
+  skipCertificateKeyPrint?: boolean;
   skipPhases?: string[];
   ignorePreflightErrors?: string[];
   verbose?: boolean;
@@ -17,6 +20,12 @@ function initFlags(command: Command): Command {
   return addInitConfigFlags(addConfigFileOptions(command))
     .option('--dry-run', 'run against a throw-away folder: start nothing, touch nothing on this host; print the manifests that would be written')
     .option('--ignore-preflight-errors <checks>', 'preflight checks to report as warnings, comma-separated (e.g. Port-6443,Swap), or all', list)
+    .option('--token <token>', 'the bootstrap token to create (format [a-z0-9]{6}.[a-z0-9]{16}; default: a new one)')
+    .option('--token-ttl <duration>', 'how long the bootstrap token lives (e.g. 2h30m; 0 = never expires; default 24h)')
+    .option('--upload-certs', 'upload the shared certificates to Secret kube-system/kubeadm-certs, for control-plane nodes that join')
+    .option('--certificate-key <key>', 'the key that encrypts them (64 hex characters; default: a new one, printed)')
+    .option('--skip-token-print', 'do not print the bootstrap token')
+    .option('--skip-certificate-key-print', 'do not print the certificate key')
     .option('-v, --verbose', 'show every step as it happens, with details');
 }
 
@@ -40,5 +49,6 @@ export function initCommand(): Command {
     ['kubeboot init --dry-run --config kubeboot.yaml', 'run everything against a temporary folder'],
     ['kubeboot init --skip-phases preflight --ignore-preflight-errors Swap', 'skip or soften checks'],
     ['kubeboot init phase certs --config kubeboot.yaml --rootfs /tmp/node1', 'one phase only'],
+    ['kubeboot init --config kubeboot.yaml --upload-certs', 'and share the certificates with control-plane nodes that join'],
   ]);
 }

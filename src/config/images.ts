@@ -1,5 +1,5 @@
 import type { ClusterConfiguration } from './types.js';
-import { etcdVersionFor, parseKubernetesVersion, pauseVersionFor, DEFAULT_KUBERNETES_VERSION } from './versions.js';
+import { corednsVersionFor, etcdVersionFor, parseKubernetesVersion, pauseVersionFor, DEFAULT_KUBERNETES_VERSION } from './versions.js';
 
 export type ImageComponent = 'kube-apiserver' | 'kube-controller-manager' | 'kube-scheduler' | 'etcd' | 'pause';
 
@@ -28,4 +28,18 @@ export function controlPlaneImages(cluster: ClusterConfiguration): ComponentImag
 
 export function imageOf(cluster: ClusterConfiguration, component: ImageComponent): string | undefined {
   return controlPlaneImages(cluster).find((entry) => entry.component === component)?.image;
+}
+
+/**
+ * The addons' images (the cluster runs them, not kubeboot): kube-proxy, and CoreDNS, which the default
+ * registry keeps under registry.k8s.io/coredns (images.GetDNSImage).
+ */
+export function addonImages(cluster: ClusterConfiguration): { coredns: string; kubeProxy: string } {
+  const version = parseKubernetesVersion(cluster.kubernetesVersion) ?? parseKubernetesVersion(DEFAULT_KUBERNETES_VERSION)!;
+  const repo = cluster.imageRepository;
+  const dnsRepo = cluster.dns.imageRepository || (repo === 'registry.k8s.io' ? 'registry.k8s.io/coredns' : repo);
+  return {
+    coredns: `${dnsRepo}/coredns:${cluster.dns.imageTag || corednsVersionFor(version)}`,
+    kubeProxy: `${repo}/kube-proxy:${version.text.replace(/\+/g, '_')}`,
+  };
 }

@@ -16,6 +16,9 @@ export interface InitFlags {
   ignorePreflightErrors?: string[];
   skipPhases?: string[];
   dryRun?: boolean;
+  certificateKey?: string;
+  token?: string;
+  tokenTtl?: string;
 }
 
 /** Where each flag lands in the model: [kind, ...field path]. */
@@ -34,6 +37,9 @@ export const initFlagFields: Record<keyof InitFlags, { flag: string; path: PathS
   ignorePreflightErrors: { flag: '--ignore-preflight-errors', path: ['InitConfiguration', 'nodeRegistration', 'ignorePreflightErrors'] },
   skipPhases: { flag: '--skip-phases', path: ['InitConfiguration', 'skipPhases'] },
   dryRun: { flag: '--dry-run', path: ['InitConfiguration', 'dryRun'] },
+  certificateKey: { flag: '--certificate-key', path: ['InitConfiguration', 'certificateKey'] },
+  token: { flag: '--token', path: ['InitConfiguration', 'bootstrapTokens', 0, 'token'] },
+  tokenTtl: { flag: '--token-ttl', path: ['InitConfiguration', 'bootstrapTokens', 0, 'ttl'] },
 };
 
 type Raw = Record<string, unknown>;
@@ -48,10 +54,15 @@ export function applyInitFlags(docs: { InitConfiguration: Raw; ClusterConfigurat
   for (const [key, { flag, path }] of Object.entries(initFlagFields) as [keyof InitFlags, (typeof initFlagFields)[keyof InitFlags]][]) {
     const value = flags[key];
     if (value === undefined) continue;
-    const [kind, ...fields] = path as [keyof typeof docs, ...string[]];
-    let owner = docs[kind];
-    for (const field of fields.slice(0, -1)) {
+    const [kind, ...fields] = path as [keyof typeof docs, ...Array<string | number>];
+    let owner: Raw = docs[kind];
+    for (const [i, field] of fields.slice(0, -1).entries()) {
       const next = owner[field];
+      // A number is a list index: --token sets bootstrapTokens[0].token, making the list and the entry as needed.
+      if (typeof fields[i + 1] === 'number') {
+        owner = (owner[field] = Array.isArray(next) ? next : []) as unknown as Raw;
+        continue;
+      }
       owner = owner[field] = typeof next === 'object' && next !== null && !Array.isArray(next) ? (next as Raw) : {};
     }
     const last = fields[fields.length - 1]!;

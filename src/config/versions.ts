@@ -18,6 +18,14 @@ const pauseByMinor: Record<number, string> = {
   34: '3.10.1',
 };
 
+/** CoreDNS as kubeadm pairs it (constants.CoreDNSVersion; v1.31.0 itself shipped v1.11.1). */
+const corednsByMinor: Record<number, string> = {
+  31: 'v1.11.3',
+  32: 'v1.11.3',
+  33: 'v1.12.0',
+  34: 'v1.12.1',
+};
+
 export const SUPPORTED_MINORS = Object.keys(etcdByMinor)
   .map(Number)
   .sort((a, b) => a - b);
@@ -51,6 +59,11 @@ export function isSupported(version: KubernetesVersion): boolean {
 
 export function etcdVersionFor(version: KubernetesVersion): string {
   return etcdByMinor[version.minor] ?? etcdByMinor[SUPPORTED_MINORS[SUPPORTED_MINORS.length - 1]!]!;
+}
+
+export function corednsVersionFor(version: KubernetesVersion): string {
+  if (version.minor === 31 && version.patch === 0) return 'v1.11.1';
+  return corednsByMinor[version.minor] ?? corednsByMinor[SUPPORTED_MINORS[SUPPORTED_MINORS.length - 1]!]!;
 }
 
 export function pauseVersionFor(version: KubernetesVersion): string {

@@ -5,6 +5,7 @@
 
 export const KUBERNETES_DIR = '/etc/kubernetes';
 export const ADMIN_KUBECONFIG = '/etc/kubernetes/admin.conf';
+export const SUPER_ADMIN_KUBECONFIG = '/etc/kubernetes/super-admin.conf';
 /** The kubelet's kubeconfig: the reconciler's for mirror pods and the Node. */
 export const KUBELET_KUBECONFIG = '/etc/kubernetes/kubelet.conf';
 /** What init leaves for `reset`: the configuration it used, fully defaulted. */

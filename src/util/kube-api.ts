@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { Agent, request } from 'node:https';
 import { dirname, resolve } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
+import type { ObjectMeta } from 'kubernetes-types/meta/v1.js';
 import { parse } from 'yaml';
 import { isRecord } from './records.js';
 
@@ -26,8 +28,7 @@ export interface ApiCredentials {
 export interface KubeObject {
   apiVersion?: string;
   kind?: string;
-  metadata?: { name?: string; namespace?: string; resourceVersion?: string; uid?: string; [key: string]: unknown };
-  [key: string]: unknown;
+  metadata?: ObjectMeta;
 }
 
 /** The current context's server, CA and user of a kubeconfig (embedded data or files, certificate or token). */
@@ -163,22 +164,32 @@ export class ApiClient {
 
   /**
    * kubeadm's create-or-update: create; when it exists, replace it (keeping what `keep` takes from the
-   * stored object), retrying on a conflict. Returns what the server stored and whether it was new.
+   * stored object) unless it already holds what is wanted, retrying on a conflict. Returns what the
+   * server stored and what happened.
    */
-  async apply<T extends KubeObject>(object: T, keep: (stored: T, wanted: T) => T = (_stored, wanted) => wanted): Promise<{ object: T; created: boolean }> {
+  async apply<T extends KubeObject>(object: T, keep: (stored: T, wanted: T) => T = (_stored, wanted) => wanted): Promise<{ object: T; action: 'created' | 'updated' | 'unchanged' }> {
     try {
-      return { object: await this.create(object), created: true };
+      return { object: await this.create(object), action: 'created' };
     } catch (err) {
       if (!(err instanceof ApiError && err.code === 409)) throw err;
     }
     for (let attempt = 1; ; attempt++) {
       const stored = await this.get<T>(objectPath(object));
       const next = keep(stored, object);
+      if (holds(stored, next)) return { object: stored, action: 'unchanged' };
       try {
-        return { object: await this.replace({ ...next, metadata: { ...next.metadata, resourceVersion: stored.metadata?.resourceVersion } }), created: false };
+        return { object: await this.replace({ ...next, metadata: { ...next.metadata, resourceVersion: stored.metadata?.resourceVersion } }), action: 'updated' };
       } catch (err) {
         if (!(err instanceof ApiError && err.code === 409) || attempt >= 5) throw err;
       }
     }
   }
+}
+
+/** Whether `stored` already holds what `wanted` sets: each of its fields but metadata, and its labels, annotations and owners. */
+export function holds(stored: KubeObject, wanted: KubeObject): boolean {
+  const [has, want] = [stored as Record<string, unknown>, wanted as Record<string, unknown>];
+  const fields = Object.keys(want).filter((key) => key !== 'metadata' && key !== 'status');
+  const meta = (['labels', 'annotations', 'ownerReferences'] as const).filter((key) => wanted.metadata?.[key] !== undefined);
+  return fields.every((key) => isDeepStrictEqual(has[key], want[key])) && meta.every((key) => isDeepStrictEqual(stored.metadata?.[key], wanted.metadata?.[key]));
 }

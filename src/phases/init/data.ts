@@ -1,6 +1,8 @@
 import type { KubebootConfig } from '../../config/types.js';
 import type { ContainerRuntime } from '../../runtime/runtime.js';
 import { Host } from '../../util/host.js';
+import type { KubeObject } from '../../util/kube-api.js';
+import type { ClusterApi } from './cluster-api.js';
 import type { CheckResult } from '../preflight-checks.js';
 import type { ReconcilerProcess } from '../reconciler-service.js';
 
@@ -21,6 +23,20 @@ export interface InitData {
   reconciler?: ReconcilerProcess;
   /** The systemd unit that runs the reconciler, when systemd runs the host. */
   unit?: string;
+  /** --upload-certs, and the key: --certificate-key / certificateKey, or one upload-certs made. */
+  uploadCerts: boolean;
+  certificateKey?: string;
+  skipTokenPrint: boolean;
+  skipCertificateKeyPrint: boolean;
+  /** The bootstrap tokens bootstrap-token made or kept, for the join command. */
+  tokens: string[];
+  /** What show-join-command prints (after the progress, so that it can be copied whole). */
+  joinCommands?: string;
+  /** The API (admin.conf), made by the first phase that needs it; closed by the command. */
+  api?: ClusterApi;
+  closers: Array<() => void>;
+  /** A dry run's objects, printed instead of created. */
+  dryRunObjects: KubeObject[];
 }
 
 
@@ -37,6 +53,9 @@ export interface InitOptions {
   /** A dry run writes into this throw-away folder instead, and starts nothing. */
   dryRunDir?: string;
   ignorePreflightErrors?: readonly string[];
+  uploadCerts?: boolean;
+  skipTokenPrint?: boolean;
+  skipCertificateKeyPrint?: boolean;
 }
 
 /** Builds the data init's phases share; the one place a dry run swaps the host for its folder. */
@@ -51,5 +70,12 @@ export function createInitData(options: InitOptions): InitData {
     ignorePreflightErrors: [...config.init.nodeRegistration.ignorePreflightErrors, ...(options.ignorePreflightErrors ?? [])],
     warnings: [],
     missingImages: [],
+    uploadCerts: Boolean(options.uploadCerts),
+    ...(config.init.certificateKey ? { certificateKey: config.init.certificateKey } : {}),
+    skipTokenPrint: Boolean(options.skipTokenPrint),
+    skipCertificateKeyPrint: Boolean(options.skipCertificateKeyPrint),
+    tokens: [],
+    closers: [],
+    dryRunObjects: [],
   };
 }

@@ -7,6 +7,13 @@ import { kubeconfigPhase } from './kubeconfig.js';
 import { kubeletStartPhase } from './kubelet-start.js';
 import { preflightPhase } from './preflight.js';
 import { waitControlPlanePhase } from './wait-control-plane.js';
+import { uploadConfigPhase } from './upload-config.js';
+import { uploadCertsPhase } from './upload-certs.js';
+import { markControlPlanePhase } from './mark-control-plane.js';
+import { bootstrapTokenPhase } from './bootstrap-token.js';
+import { kubeletFinalizePhase } from './kubelet-finalize.js';
+import { addonPhase } from './addon.js';
+import { showJoinCommandPhase } from './show-join-command.js';
 
 /** `kubeboot init`'s phases, in kubeadm's order: this one list drives `init`, `init phase <name>`, `--skip-phases` and the help. */
 export const initPhases: ReadonlyArray<Phase<InitData>> = [
@@ -17,4 +24,11 @@ export const initPhases: ReadonlyArray<Phase<InitData>> = [
   controlPlanePhase,
   kubeletStartPhase,
   waitControlPlanePhase,
+  uploadConfigPhase,
+  uploadCertsPhase,
+  markControlPlanePhase,
+  bootstrapTokenPhase,
+  kubeletFinalizePhase,
+  addonPhase,
+  showJoinCommandPhase,
 ];
