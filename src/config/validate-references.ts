@@ -1,15 +1,14 @@
 import { parseCidr } from '../util/ip.js';
 import { argValue } from '../render/arguments.js';
-import { BOOTSTRAP_TOKEN } from './bootstrap-token.js';
+import { CERTIFICATE_KEY } from '../pki/certs-upload.js';
+import { parseGoDuration } from '../util/duration.js';
+import { BOOTSTRAP_GROUP, BOOTSTRAP_TOKEN, TOKEN_USAGES } from './bootstrap-token.js';
 import { show } from './problems.js';
 import type { PathSegment } from './source.js';
 import type { KubebootConfig } from './types.js';
 
 type Report = (path: PathSegment[], message: string, severity?: 'error' | 'warning') => void;
 
-/** kubeadm's bootstrap token format, usages and group pattern (k8s.io/cluster-bootstrap). */
-const TOKEN_USAGES = ['signing', 'authentication'];
-const BOOTSTRAP_GROUP = /^system:bootstrappers:[a-z0-9:-]{0,255}[a-z0-9]$/;
 /** kubeadm's own feature gates (InitFeatureGates) in the versions kubeboot supports. */
 const FEATURE_GATES = ['ControlPlaneKubeletLocalMode', 'EtcdLearnerMode', 'NodeLocalCRISocket', 'PublicKeysECDSA', 'RootlessControlPlane', 'WaitForAllControlPlaneComponents'];
 /** An image reference's parts (distribution/reference): a registry/repository path and a tag. */
@@ -33,8 +32,12 @@ export function validateReferences(config: KubebootConfig, report: Report): void
       if (!BOOTSTRAP_GROUP.test(group)) report(init('bootstrapTokens', i, 'groups', j), `got ${show(group)}, expected a group matching ${BOOTSTRAP_GROUP.source}`);
     });
     if (token.groups.length > 0 && !token.usages.includes('authentication')) report(init('bootstrapTokens', i, 'groups'), 'groups are given, so the token needs the "authentication" usage');
+    const ttl = parseGoDuration(token.ttl);
+    if (ttl === undefined || ttl < 0) report(init('bootstrapTokens', i, 'ttl'), `got ${show(token.ttl)}, expected a duration such as "24h0m0s" (0 never expires)`);
     if (token.expires !== undefined && Number.isNaN(Date.parse(token.expires))) report(init('bootstrapTokens', i, 'expires'), `got ${show(token.expires)}, expected an RFC 3339 time such as "2026-12-31T00:00:00Z"`);
   });
+  const key = config.init.certificateKey;
+  if (key !== undefined && !CERTIFICATE_KEY.test(key)) report(init('certificateKey'), `got a key of ${key.length} characters, expected 64 hexadecimal characters (32 bytes; kubeboot certs certificate-key makes one)`);
   const socket = config.init.nodeRegistration.criSocket;
   if (!/^unix:\/\/\/./.test(socket)) report(init('nodeRegistration', 'criSocket'), `got ${show(socket)}, expected a unix socket URL such as "unix:///var/run/docker.sock"`);
   const ignore = config.init.nodeRegistration.ignorePreflightErrors;

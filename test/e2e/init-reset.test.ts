@@ -234,7 +234,9 @@ describe('init and init phase run the same code', () => {
     return out;
   }
 
-  test('every phase alone, in order, makes the same tree as init --skip-phases wait-control-plane', async () => {
+  // The phases from wait-control-plane on talk to the API server and write no files; both runs leave them out.
+  const apiPhases = 'wait-control-plane,upload-config,upload-certs,mark-control-plane,bootstrap-token,kubelet-finalize,addon,show-join-command';
+  test('every phase alone, in order, makes the same tree as init without the phases that need the API server', async () => {
     const alone = await tempDir({ 'kubeboot.yaml': config(node) });
     const whole = await tempDir({ 'kubeboot.yaml': config(node) });
     roots.push(alone, whole);
@@ -244,7 +246,7 @@ describe('init and init phase run the same code', () => {
     }
     const byPhases = await tree(alone);
     assert.equal((await kubeboot(['reset', '--force', '--rootfs', alone])).exitCode, 0);
-    const result = await kubeboot(['init', '--skip-phases', 'wait-control-plane', '--config', join(whole, 'kubeboot.yaml'), '--rootfs', whole]);
+    const result = await kubeboot(['init', '--skip-phases', apiPhases, '--config', join(whole, 'kubeboot.yaml'), '--rootfs', whole]);
     assert.equal(result.exitCode, 0, `${result.stdout}\n${result.stderr}`);
     const byInit = await tree(whole);
     assert.ok(Object.keys(byInit).length >= 30, `init made ${Object.keys(byInit).length} files`);

@@ -94,7 +94,9 @@ function kubeconfig(name) {
 
 function request(url, options, body) {
   return new Promise((resolve, reject) => {
-    const req = https.request(url, { timeout: 5000, ...options }, (res) => {
+    // Content-Length always: Node sends a DELETE body neither chunked nor sized otherwise, which servers reject.
+    const headers = { ...(options.headers || {}), ...(body === undefined ? {} : { 'Content-Length': Buffer.byteLength(body) }) };
+    const req = https.request(url, { timeout: 5000, ...options, headers }, (res) => {
       let data = '';
       res.on('data', (chunk) => (data += chunk));
       res.on('end', () => resolve({ status: res.statusCode, body: data }));

@@ -46,7 +46,7 @@ async function reconcileOnce(call, log) {
   const secrets = (await call('GET', '/api/v1/namespaces/kube-system/secrets')).items;
   const all = tokens(secrets, Date.now());
   for (const token of all.filter((t) => t.expired)) {
-    await call('DELETE', `/api/v1/namespaces/kube-system/secrets/${token.secret.metadata.name}`, { preconditions: { uid: token.secret.metadata.uid } }).catch(() => undefined);
+    await call('DELETE', `/api/v1/namespaces/kube-system/secrets/${token.secret.metadata.name}`, { preconditions: { uid: token.secret.metadata.uid } });
     log(`tokencleaner: deleted expired token ${token.id}`);
   }
   await signClusterInfo(call, all.filter((t) => !t.expired));
@@ -54,7 +54,7 @@ async function reconcileOnce(call, log) {
   for (const secret of secrets) {
     const owners = (secret.metadata.ownerReferences || []).filter((o) => o.apiVersion === 'v1' && o.kind === 'Secret');
     if (owners.length > 0 && owners.every((o) => live.get(o.name) !== o.uid)) {
-      await call('DELETE', `/api/v1/namespaces/kube-system/secrets/${secret.metadata.name}`, { preconditions: { uid: secret.metadata.uid } }).catch(() => undefined);
+      await call('DELETE', `/api/v1/namespaces/kube-system/secrets/${secret.metadata.name}`, { preconditions: { uid: secret.metadata.uid } });
       log(`garbagecollector: deleted secret ${secret.metadata.name}, its owner is gone`);
     }
   }
