@@ -67,8 +67,9 @@ export class MirrorManager {
       this.running = this.sync().finally(() => {
         this.running = undefined;
         const period = this.options.periodMs ?? 2000;
-        // Away: 2 s, 4 s, ... up to 30 s between tries.
-        this.schedule(this.reachable === false ? Math.min(30_000, period * 2 ** Math.min(this.failures, 4)) : period);
+        // Away: 2 s, 4 s, then every 7 s, the kubelet's registration back-off cap: init's mark-control-plane
+        // waits for the Node, so a control plane that comes up after the reconciler must be seen soon.
+        this.schedule(this.reachable === false ? Math.min(7_000, period * 2 ** Math.min(this.failures, 4)) : period);
       });
     }, ms);
   }

@@ -186,6 +186,21 @@ describe('the cluster objects of kubeboot init (stand-in API server, real etcd, 
     assert.ok(again.stdout.includes(`--token ${printed(/--token ([a-z0-9]{6}\.[a-z0-9]{16})/)}`), 'the same token is shown again');
   });
 
+  test('each post-health phase runs alone: upload-config all, bootstrap-token, addon coredns, show-join-command; upload-certs says why it skips', async () => {
+    const phase = (...args: string[]) => kubeboot(['init', 'phase', ...args, '--config', join(root, 'kubeboot.yaml'), '--rootfs', root]);
+    for (const args of [['upload-config', 'all'], ['bootstrap-token'], ['addon', 'coredns'], ['mark-control-plane']]) {
+      const result = await phase(...args);
+      assert.equal(result.exitCode, 0, `${args.join(' ')}: ${result.stdout}\n${result.stderr}`);
+      assert.doesNotMatch(result.stdout, /\b(created|updated) /, `${args.join(' ')} changes nothing that is already right`);
+    }
+    const shown = await phase('show-join-command');
+    assert.equal(shown.exitCode, 0, shown.stderr);
+    assert.match(shown.stdout, /kubeadm join 127\.0\.0\.1:6443 --token [a-z0-9]{6}\.[a-z0-9]{16} \\\n\s+--discovery-token-ca-cert-hash sha256:[0-9a-f]{64}/);
+    const skipped = await phase('upload-certs');
+    assert.equal(skipped.exitCode, 0, skipped.stderr);
+    assert.match(skipped.stdout, /Skipping phase\. Please see --upload-certs/);
+  });
+
   test('token create, list and delete end to end', async () => {
     const created = await kubeboot(['token', 'create', 'abcdef.0123456789abcdef', '--ttl', '2h', '--description', 'for rack 7', '--rootfs', root]);
     assert.equal(created.exitCode, 0, created.stderr);

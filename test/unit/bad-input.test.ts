@@ -46,7 +46,7 @@ test('bad input: every case is refused with its own words and the right exit cod
 
 test('InitConfiguration.skipPhases from the file is honoured, as kubeadm does', async () => {
   const root = await tempDir({
-    'c.yaml': `apiVersion: kubeadm.k8s.io/v1beta4\nkind: InitConfiguration\nnodeRegistration: {name: n1}\nlocalAPIEndpoint: {advertiseAddress: 10.0.0.10}\nskipPhases: [preflight, kubeconfig, etcd, control-plane, kubelet-start, wait-control-plane]\n---\n${cluster}encryptionAlgorithm: ECDSA-P256\n`,
+    'c.yaml': `apiVersion: kubeadm.k8s.io/v1beta4\nkind: InitConfiguration\nnodeRegistration: {name: n1}\nlocalAPIEndpoint: {advertiseAddress: 10.0.0.10}\nskipPhases: [preflight, kubeconfig, etcd, control-plane, kubelet-start, wait-control-plane, upload-config, upload-certs, mark-control-plane, bootstrap-token, kubelet-finalize, addon, show-join-command]\n---\n${cluster}encryptionAlgorithm: ECDSA-P256\n`,
   });
   const result = await kubeboot(['init', '--config', join(root, 'c.yaml'), '--rootfs', root]);
   assert.equal(result.exitCode, 0, result.stderr);

@@ -110,8 +110,22 @@ async function handle(req, body, ctx) {
     }
     return [201, object];
   }
-  if (!current) throw notFound(r, name);
-  const old = withVersion(current);
+  // As the real server's GuaranteedUpdate: a write the client did not pin to a resourceVersion is
+  // retried on the newest object when something else wrote in between (a node's status, say).
+  for (let attempt = 1; ; attempt++) {
+    const latest = attempt === 1 ? current : await ctx.store.get(key(name));
+    if (!latest) throw notFound(r, name);
+    try {
+      return await writeExisting({ req, body, who, r, namespace, name, subresource, verb, key: key(name), old: withVersion(latest), store: ctx.store });
+    } catch (err) {
+      if (!(err instanceof Conflict)) throw err;
+      if (attempt >= 5) throw conflict(r, name);
+    }
+  }
+}
+
+/** delete, update or patch of an object that exists (`old`); a Conflict from the store means "read it again". */
+async function writeExisting({ req, body, who, r, namespace, name, subresource, verb, key, old, store }) {
   if (verb === 'delete') {
     const pre = (body && body.preconditions) || {};
     if (pre.uid && pre.uid !== old.metadata.uid) throw new HttpError(409, 'Conflict', `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${old.metadata.uid}`);
@@ -120,10 +134,10 @@ async function handle(req, body, ctx) {
     const grace = body && body.gracePeriodSeconds !== undefined ? body.gracePeriodSeconds : 30;
     if (r.name === 'pods' && old.spec && old.spec.nodeName && grace > 0 && !old.metadata.deletionTimestamp) {
       const marked = { ...old, metadata: { ...old.metadata, deletionTimestamp: new Date(Date.now() + grace * 1000).toISOString().replace(/\.\d+Z$/, 'Z'), deletionGracePeriodSeconds: grace } };
-      marked.metadata.resourceVersion = await ctx.store.update(key(name), marked, old.metadata.resourceVersion);
+      marked.metadata.resourceVersion = await store.update(key, marked, old.metadata.resourceVersion);
       return [200, marked];
     }
-    await ctx.store.delete(key(name), old.metadata.resourceVersion);
+    await store.delete(key, old.metadata.resourceVersion);
     return [200, old];
   }
   let next;
@@ -137,6 +151,7 @@ async function handle(req, body, ctx) {
     if (next.metadata.name !== name) throw new HttpError(400, 'BadRequest', `the name of the object (${next.metadata.name}) does not match the name on the URL (${name})`);
     if (next.metadata.resourceVersion && next.metadata.resourceVersion !== old.metadata.resourceVersion) throw conflict(r, name);
   }
+  const pinned = verb === 'update' && Boolean(next.metadata.resourceVersion);
   const problem = nodeRestriction(who, 'update', r, next, old);
   if (problem) throw new HttpError(403, 'Forbidden', problem);
   // The status subresource changes only status; the main resource keeps the stored status.
@@ -145,9 +160,9 @@ async function handle(req, body, ctx) {
   merged.kind = r.kind;
   merged.metadata = { ...merged.metadata, uid: old.metadata.uid, creationTimestamp: old.metadata.creationTimestamp, ...(namespace ? { namespace } : {}) };
   try {
-    merged.metadata.resourceVersion = await ctx.store.update(key(name), merged, old.metadata.resourceVersion);
+    merged.metadata.resourceVersion = await store.update(key, merged, old.metadata.resourceVersion);
   } catch (err) {
-    if (err instanceof Conflict) throw conflict(r, name);
+    if (err instanceof Conflict && pinned) throw conflict(r, name);
     throw err;
   }
   return [200, merged];
