@@ -43,7 +43,8 @@ export function addInitConfigFlags(command: Command): Command {
     .option('--node-name <name>', "this node's name (default: the hostname, lower-cased)")
     .option('--cert-dir <dir>', 'where certificates are kept (default /etc/kubernetes/pki)')
     .option('--image-repository <repository>', 'the registry to take control-plane images from (default registry.k8s.io)')
-    .option('--control-plane-endpoint <host[:port]>', 'a stable address for the control plane (a load balancer or DNS name)');
+    .option('--control-plane-endpoint <host[:port]>', 'a stable address for the control plane (a load balancer or DNS name)')
+    .option('--patches <dir>', 'a folder of kubeadm patch files (target[suffix][+strategic|merge|json].yaml) applied to the manifests and the KubeletConfiguration');
 }
 
 /** kubeadm's ValidateMixedArguments: beside --config, only these flags (and --skip-*) may be given. */

@@ -30,8 +30,12 @@ export async function runInitCommand(options: InitCommandOptions, selection: Run
   checkPhaseNames(initPhases, skip, '--skip-phases');
   // A dry run writes into a throw-away folder (kubeadm: /etc/kubernetes/tmp/kubeadm-init-dryrun*) and starts nothing.
   const dryRunDir = options.dryRun ? await mkdtemp(join(tmpdir(), 'kubeboot-init-dryrun-')) : undefined;
+  const patchDir = config.init.patches?.directory;
+  const patches = patchDir ? await (await import('../render/patches.js')).readPatches(patchDir) : undefined;
+  for (const line of patches?.ignored ?? []) process.stderr.write(`${line}\n`);
   const data = createInitData({
     config,
+    ...(patches ? { patches } : {}),
     machine,
     runtime: containerRuntime(),
     ...(dryRunDir ? { dryRunDir } : {}),

@@ -19,6 +19,7 @@ export interface InitFlags {
   certificateKey?: string;
   token?: string;
   tokenTtl?: string;
+  patches?: string;
 }
 
 /** Where each flag lands in the model: [kind, ...field path]. */
@@ -40,6 +41,7 @@ export const initFlagFields: Record<keyof InitFlags, { flag: string; path: PathS
   certificateKey: { flag: '--certificate-key', path: ['InitConfiguration', 'certificateKey'] },
   token: { flag: '--token', path: ['InitConfiguration', 'bootstrapTokens', 0, 'token'] },
   tokenTtl: { flag: '--token-ttl', path: ['InitConfiguration', 'bootstrapTokens', 0, 'ttl'] },
+  patches: { flag: '--patches', path: ['InitConfiguration', 'patches', 'directory'] },
 };
 
 type Raw = Record<string, unknown>;

@@ -71,10 +71,7 @@ function validateInit(init: InitConfiguration, report: Report): void {
   }
   validatePort(bindPort, at('localAPIEndpoint', 'bindPort'), report);
 
-  if (init.patches) {
-    // Refused rather than ignored: a node built without the user's patches is not the node they asked for.
-    report(at('patches', 'directory'), 'kubeboot does not apply kubeadm patches yet; remove patches (and apply the changes through extraArgs, extraVolumes or the KubeletConfiguration)');
-  }
+  if (init.patches && init.patches.directory.trim() === '') report(at('patches', 'directory'), 'expected the path of a folder of patch files');
   for (const [field, value] of Object.entries(init.timeouts)) {
     if (!isGoDuration(value)) report(at('timeouts', field), `got ${show(value)}, expected a duration such as "4m0s"`);
   }

@@ -56,16 +56,24 @@ export function renderPodDocument(pod: ComponentPod): unknown {
 
 /** Renders one static pod, parses it back and checks it as a Pod; returns the manifest text. */
 export function renderStaticPod(pod: ComponentPod): string {
-  const document = renderPodDocument(pod);
+  return checkedPodYaml(pod.component, renderPodDocument(pod));
+}
+
+/** A static pod document (rendered, perhaps patched) checked as the API server checks a Pod, as manifest text. */
+export function checkedPodYaml(component: string, document: unknown): string {
   const problems = checkPod(document);
   if (problems.length > 0) {
-    throw new KubebootError(`the ${pod.component} manifest is not a valid Pod; nothing was written`, { details: problems.map((p) => `${pod.component}: ${p}`) });
+    throw new KubebootError(`the ${component} manifest is not a valid Pod; nothing was written`, { details: problems.map((p) => `${component}: ${p}`) });
   }
   return kubeadmYaml(document);
 }
 
-export function renderKubeletConfiguration(kubelet: KubeletConfiguration): string {
+export function renderKubeletConfigurationDocument(kubelet: KubeletConfiguration): unknown {
   const { apiVersion: _apiVersion, kind: _kind, ...fields } = kubelet;
-  return kubeadmYaml(renderTemplate('kubelet-config', { fields }));
+  return renderTemplate('kubelet-config', { fields });
+}
+
+export function renderKubeletConfiguration(kubelet: KubeletConfiguration): string {
+  return kubeadmYaml(renderKubeletConfigurationDocument(kubelet));
 }
 

@@ -5,7 +5,8 @@ import { KubebootError } from '../util/errors.js';
 import { KUBELET_CONFIG_PATH } from '../util/constants.js';
 import type { Host } from '../util/host.js';
 import { componentPods, type Component, type HostView } from './components.js';
-import { renderKubeletConfiguration, renderStaticPod } from './render.js';
+import { applyPatches, type PatchSet } from './patches.js';
+import { checkedPodYaml, kubeadmYaml, renderKubeletConfigurationDocument, renderPodDocument } from './render.js';
 
 export interface WrittenFile {
   /** The path as the system sees it (without --rootfs). */
@@ -13,11 +14,15 @@ export interface WrittenFile {
   content: string;
   /** `unchanged`: the file already held exactly this. */
   action: 'written' | 'unchanged';
+  /** The patches applied to it ("[patches] Applied patch ..."). */
+  patches?: string[];
 }
 
 export interface WriteOptions {
   /** kubeadm's environment, whose proxy variables the components get (default: this process's). */
   env?: Record<string, string | undefined>;
+  /** --patches / patches.directory, read: applied to what is rendered, before it is checked and written. */
+  patches?: PatchSet;
 }
 
 /** What rendering may know of the host: which system paths exist there, and the environment. */
@@ -30,14 +35,15 @@ export function hostView(host: Host, env: Record<string, string | undefined> = p
  * and only when their content changes: rewriting a manifest as it is would restart nothing anyway,
  * but an unchanged file should not even be touched.
  */
-async function writeAll(host: Host, files: Array<{ path: string; content: string; mode: number; dirMode: number }>): Promise<WrittenFile[]> {
+async function writeAll(host: Host, files: Array<{ path: string; content: string; mode: number; dirMode: number; patches: string[] }>): Promise<WrittenFile[]> {
   const results: WrittenFile[] = [];
   for (const file of files) {
+    const patches = file.patches.length > 0 ? { patches: file.patches } : {};
     if ((await host.read(file.path)) === file.content) {
-      results.push({ path: file.path, content: file.content, action: 'unchanged' });
+      results.push({ path: file.path, content: file.content, action: 'unchanged', ...patches });
     } else {
       await host.write(file.path, file.content, { mode: file.mode, dirMode: file.dirMode });
-      results.push({ path: file.path, content: file.content, action: 'written' });
+      results.push({ path: file.path, content: file.content, action: 'written', ...patches });
     }
   }
   return results;
@@ -51,19 +57,18 @@ export async function writeStaticPods(config: KubebootConfig, host: Host, compon
     });
   }
   const pods = componentPods(config, hostView(host, options.env)).filter((pod) => components.includes(pod.component));
-  // Render all before writing any: one bad value writes nothing.
-  const rendered = pods.map((pod) => ({
-    path: join(config.kubelet.staticPodPath, `${pod.component}.yaml`),
-    content: renderStaticPod(pod),
-    mode: 0o600,
-    dirMode: 0o700,
-  }));
+  // Render (and patch) all before writing any: one bad value or patch writes nothing.
+  const rendered = pods.map((pod) => {
+    const { object, applied } = applyPatches(options.patches, pod.component, renderPodDocument(pod));
+    return { path: join(config.kubelet.staticPodPath, `${pod.component}.yaml`), content: checkedPodYaml(pod.component, object), mode: 0o600, dirMode: 0o700, patches: applied };
+  });
   return writeAll(host, rendered);
 }
 
 export { KUBELET_CONFIG_PATH };
 
 /** The KubeletConfiguration the reconciler reads, at /var/lib/kubelet/config.yaml (0644 in a 0700 folder). */
-export async function writeKubeletConfiguration(config: KubebootConfig, host: Host): Promise<WrittenFile[]> {
-  return writeAll(host, [{ path: KUBELET_CONFIG_PATH, content: renderKubeletConfiguration(config.kubelet), mode: 0o644, dirMode: 0o700 }]);
+export async function writeKubeletConfiguration(config: KubebootConfig, host: Host, patches?: PatchSet): Promise<WrittenFile[]> {
+  const { object, applied } = applyPatches(patches, 'kubeletconfiguration', renderKubeletConfigurationDocument(config.kubelet));
+  return writeAll(host, [{ path: KUBELET_CONFIG_PATH, content: kubeadmYaml(object), mode: 0o644, dirMode: 0o700, patches: applied }]);
 }

@@ -1,5 +1,6 @@
 import type { Deployment } from 'kubernetes-types/apps/v1.js';
 import { corednsObjects } from '../../render/cluster/coredns.js';
+import { applyPatches } from '../../render/patches.js';
 import { kubeProxyObjects } from '../../render/cluster/kube-proxy.js';
 import type { KubeObject } from '../../util/kube-api.js';
 import type { Phase } from '../workflow.js';
@@ -40,7 +41,16 @@ export const addonPhase: Phase<InitData> = {
     const api = await clusterApi(data);
     const { cluster } = data.config;
     const objects: KubeObject[] = [];
-    if (selected.includes('coredns') && !cluster.dns.disabled) objects.push(...corednsObjects(cluster));
+    if (selected.includes('coredns') && !cluster.dns.disabled) {
+      for (const object of corednsObjects(cluster)) {
+        if (object.kind !== 'Deployment') objects.push(object);
+        else {
+          const { object: patched, applied } = applyPatches(data.patches, 'corednsdeployment', object);
+          for (const line of applied) task.output(line);
+          objects.push(patched);
+        }
+      }
+    }
     if (selected.includes('kube-proxy') && !cluster.proxy.disabled) objects.push(...kubeProxyObjects(data.config, api.server));
     for (const object of objects) {
       const { action } = await api.apply(object, keepReplicas).catch((err) => Promise.reject(apiFailure(err, api.server)));

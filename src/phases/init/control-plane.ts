@@ -17,6 +17,6 @@ export const controlPlanePhase: Phase<InitData> = {
   ],
   run: async (data, task, selected) => {
     const components = selected.map((name) => CONTROL_PLANE_SHORT_NAMES[name as Short]);
-    task.output([`Using manifest folder ${JSON.stringify(data.config.kubelet.staticPodPath)}`, reportFiles(await writeStaticPods(data.config, data.host, components))].join('\n'));
+    task.output([`Using manifest folder ${JSON.stringify(data.config.kubelet.staticPodPath)}`, reportFiles(await writeStaticPods(data.config, data.host, components, data.patches ? { patches: data.patches } : {}))].join('\n'));
   },
 };

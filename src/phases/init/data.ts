@@ -2,6 +2,7 @@ import type { KubebootConfig } from '../../config/types.js';
 import type { ContainerRuntime } from '../../runtime/runtime.js';
 import { Host } from '../../util/host.js';
 import type { KubeObject } from '../../util/kube-api.js';
+import { applyPatches, type PatchSet } from '../../render/patches.js';
 import type { ClusterApi } from './cluster-api.js';
 import type { CheckResult } from '../preflight-checks.js';
 import type { ReconcilerProcess } from '../reconciler-service.js';
@@ -37,6 +38,10 @@ export interface InitData {
   closers: Array<() => void>;
   /** A dry run's objects, printed instead of created. */
   dryRunObjects: KubeObject[];
+  /** --patches / patches.directory, read once; the KubeletConfiguration's are already in config.kubelet. */
+  patches?: PatchSet;
+  /** What was applied to the KubeletConfiguration, for kubelet-start to report. */
+  kubeletPatches: string[];
 }
 
 
@@ -56,11 +61,15 @@ export interface InitOptions {
   uploadCerts?: boolean;
   skipTokenPrint?: boolean;
   skipCertificateKeyPrint?: boolean;
+  patches?: PatchSet;
 }
 
 /** Builds the data init's phases share; the one place a dry run swaps the host for its folder. */
 export function createInitData(options: InitOptions): InitData {
-  const { config } = options;
+  // The KubeletConfiguration is patched once, here, so that everything reading config.kubelet (the file
+  // kubelet-start writes, the ports preflight and wait-control-plane use) sees the patched values.
+  const kubelet = applyPatches(options.patches, 'kubeletconfiguration', options.config.kubelet);
+  const config = { ...options.config, kubelet: kubelet.object };
   return {
     config,
     host: options.dryRunDir ? Host.scratch(options.dryRunDir) : options.machine,
@@ -77,5 +86,7 @@ export function createInitData(options: InitOptions): InitData {
     tokens: [],
     closers: [],
     dryRunObjects: [],
+    ...(options.patches ? { patches: options.patches } : {}),
+    kubeletPatches: kubelet.applied,
   };
 }

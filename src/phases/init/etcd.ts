@@ -14,6 +14,6 @@ export const etcdPhase: Phase<InitData> = {
   run: async (data, task) => {
     const local = data.config.cluster.etcd.local;
     if (local && !data.config.cluster.etcd.external) await data.host.mkdir(local.dataDir, 0o700);
-    task.output(reportFiles(await writeStaticPods(data.config, data.host, ['etcd'])));
+    task.output(reportFiles(await writeStaticPods(data.config, data.host, ['etcd'], data.patches ? { patches: data.patches } : {})));
   },
 };

@@ -23,6 +23,7 @@ export const kubeletStartPhase: Phase<InitData> = {
     // The record describes the node, not one run: which phases ran is left out.
     const record = { ...config.init, skipPhases: [] };
     await host.write(INIT_RECORD, toYamlDocuments([record, config.cluster, config.kubelet]), { mode: 0o600, dirMode: 0o755 });
+    if (data.kubeletPatches.length > 0) task.output(data.kubeletPatches.join('\n'));
     if (data.dryRun) {
       task.output(`${reportFiles(written)}\ndry run: the reconciler is not started`);
       return;

@@ -29,7 +29,7 @@ const CASES: Array<[string, string, RegExp]> = [
   ['a port that is no number', kubelet('port: abc\n'), /KubeletConfiguration\.port: got "abc" \(a string\), expected an integer/],
   ['a negative maxPods', kubelet('maxPods: -5\n'), /KubeletConfiguration\.maxPods: got -5, expected at least 0/],
   ['"false" for a boolean', kubelet('failSwapOn: "false"\n'), /KubeletConfiguration\.failSwapOn: got "false" \(a string\), expected true or false/],
-  ['patches, which kubeboot cannot apply yet', init('patches:\n  directory: /etc/kubeboot/patches\n'), /InitConfiguration\.patches\.directory: kubeboot does not apply kubeadm patches yet/],
+  ['a patches folder without a path', init('patches:\n  directory: ""\n'), /InitConfiguration\.patches\.directory: expected the path of a folder of patch files/],
   ['a zero back-off maximum', kubelet('crashLoopBackOff:\n  maxContainerRestartPeriod: 0s\n'), /KubeletConfiguration\.crashLoopBackOff\.maxContainerRestartPeriod: got "0s"/],
 ];
 
