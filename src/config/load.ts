@@ -12,6 +12,8 @@ import { validateConfig } from './validate.js';
 export interface LoadOptions {
   /** The --config file; without it, kubeadm's defaults (and the flags) are the configuration. */
   file?: string;
+  /** Or documents from elsewhere (a joining node's: the cluster's kubeadm-config), named by `origin`. */
+  text?: { origin: string; content: string };
   flags?: InitFlags;
   /** The machine's facts for defaulting; detected when not given. */
   host?: HostFacts;
@@ -46,9 +48,9 @@ const OTHER_KUBEADM_KINDS = ['JoinConfiguration', 'ResetConfiguration', 'Upgrade
  * if any is an error, a ConfigError carrying all of them is thrown and nothing else happens.
  */
 export async function loadConfig(options: LoadOptions = {}): Promise<LoadedConfig> {
-  const origin = options.file ?? 'the flags';
+  const origin = options.file ?? options.text?.origin ?? 'the flags';
   const problems: Problem[] = [];
-  const documents = options.file ? await readDocuments(options.file, problems) : [];
+  const documents = options.file ? await readDocuments(options.file, problems) : options.text ? parsedDocuments(options.text.origin, options.text.content, problems) : [];
 
   const used = new Map<UsedKind, Classified>();
   const passthrough: PassthroughDocument[] = [];
@@ -171,8 +173,11 @@ export async function loadConfig(options: LoadOptions = {}): Promise<LoadedConfi
 }
 
 async function readDocuments(file: string, problems: Problem[]): Promise<RawDocument[]> {
-  const text = await readConfigText(file);
-  const parsed = parseDocuments(file, text);
+  return parsedDocuments(file, await readConfigText(file), problems);
+}
+
+function parsedDocuments(origin: string, text: string, problems: Problem[]): RawDocument[] {
+  const parsed = parseDocuments(origin, text);
   problems.push(...parsed.problems);
   return parsed.documents;
 }

@@ -25,7 +25,7 @@ import {
   type HostView,
   type Volume,
 } from './component-parts.js';
-import { etcdPod } from './etcd-pod.js';
+import { etcdPod, type EtcdJoin } from './etcd-pod.js';
 
 export type { Component, ComponentPod, HostView, Probe, Volume } from './component-parts.js';
 
@@ -186,9 +186,9 @@ function scheduler(config: KubebootConfig, host: HostView): ComponentPod {
 }
 
 /** The control-plane pods of this configuration: no etcd with external etcd. */
-export function componentPods(config: KubebootConfig, host: HostView): ComponentPod[] {
+export function componentPods(config: KubebootConfig, host: HostView, etcdJoin?: EtcdJoin): ComponentPod[] {
   const pods = [apiServer(config, host), controllerManager(config, host), scheduler(config, host)];
-  if (config.cluster.etcd.local && !config.cluster.etcd.external) pods.unshift(etcdPod(config, host));
+  if (config.cluster.etcd.local && !config.cluster.etcd.external) pods.unshift(etcdPod(config, host, etcdJoin));
   return pods;
 }
 

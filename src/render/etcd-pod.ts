@@ -5,8 +5,16 @@ import { argumentsToCommand, argValue } from './arguments.js';
 import { arg, bracket, componentEnv, etcdImageVersion, livenessProbe, readinessProbe, startupProbe, usesNamedProbePort, type ComponentPod, type HostView, type Probe, type Volume } from './component-parts.js';
 import { atLeast } from './etcd-version.js';
 
-/** kubeadm's local etcd static pod (its etcd.go): one member, its data and certificates mounted. */
-export function etcdPod(config: KubebootConfig, host: HostView): ComponentPod {
+/** A member joining a running etcd cluster: every member, this one included, as name=peerURL pairs. */
+export interface EtcdJoin {
+  initialCluster: Array<{ name: string; peerURL: string }>;
+}
+
+/**
+ * kubeadm's local etcd static pod (its etcd.go): one member, its data and certificates mounted. A
+ * joining member lists the whole cluster in --initial-cluster and says --initial-cluster-state=existing.
+ */
+export function etcdPod(config: KubebootConfig, host: HostView, join?: EtcdJoin): ComponentPod {
   const { init, cluster } = config;
   const local = cluster.etcd.local!;
   const pki = cluster.certificatesDir;
@@ -21,7 +29,8 @@ export function etcdPod(config: KubebootConfig, host: HostView): ComponentPod {
     arg('client-cert-auth', 'true'),
     arg('data-dir', local.dataDir),
     arg('initial-advertise-peer-urls', `https://${advertise}:2380`),
-    arg('initial-cluster', `${node}=https://${advertise}:2380`),
+    arg('initial-cluster', join ? join.initialCluster.map((m) => `${m.name}=${m.peerURL}`).join(',') : `${node}=https://${advertise}:2380`),
+    ...(join ? [arg('initial-cluster-state', 'existing')] : []),
     arg('key-file', `${pki}/etcd/server.key`),
     arg('listen-client-urls', `https://${loopback}:2379,https://${advertise}:2379`),
     arg('listen-metrics-urls', `http://${loopback}:2381`),

@@ -5,6 +5,7 @@ import { KubebootError } from '../util/errors.js';
 import { KUBELET_CONFIG_PATH } from '../util/constants.js';
 import type { Host } from '../util/host.js';
 import { componentPods, type Component, type HostView } from './components.js';
+import type { EtcdJoin } from './etcd-pod.js';
 import { applyPatches, type PatchSet } from './patches.js';
 import { checkedPodYaml, kubeadmYaml, renderKubeletConfigurationDocument, renderPodDocument } from './render.js';
 
@@ -23,6 +24,8 @@ export interface WriteOptions {
   env?: Record<string, string | undefined>;
   /** --patches / patches.directory, read: applied to what is rendered, before it is checked and written. */
   patches?: PatchSet;
+  /** etcd of a control-plane node that joins: the members to start with. */
+  etcdJoin?: EtcdJoin;
 }
 
 /** What rendering may know of the host: which system paths exist there, and the environment. */
@@ -56,7 +59,7 @@ export async function writeStaticPods(config: KubebootConfig, host: Host, compon
       hint: 'Remove etcd.external from the ClusterConfiguration for a local etcd, or skip this phase.',
     });
   }
-  const pods = componentPods(config, hostView(host, options.env)).filter((pod) => components.includes(pod.component));
+  const pods = componentPods(config, hostView(host, options.env), options.etcdJoin).filter((pod) => components.includes(pod.component));
   // Render (and patch) all before writing any: one bad value or patch writes nothing.
   const rendered = pods.map((pod) => {
     const { object, applied } = applyPatches(options.patches, pod.component, renderPodDocument(pod));
