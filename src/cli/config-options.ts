@@ -17,7 +17,7 @@ export const list = (value: string, previous: string[] = []): string[] => [
     .filter(Boolean),
 ];
 
-function port(value: string): number {
+export function port(value: string): number {
   const parsed = Number(value);
   if (!/^\d+$/.test(value) || parsed < 1 || parsed > 65535) throw new UsageError(`--apiserver-bind-port: got ${JSON.stringify(value)}, expected a port from 1 to 65535`);
   return parsed;

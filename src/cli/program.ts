@@ -11,6 +11,7 @@ import { imagesCommand } from './images.js';
 import { resetCommand } from './reset.js';
 import { psCommand } from './ps.js';
 import { tokenCommand } from './token.js';
+import { joinCommand } from './join.js';
 import { versionCommand } from './version.js';
 
 /**
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
     // Needed for `init`'s own positional options (commander applies them only under a positional root).
     .enablePositionalOptions()
     .addCommand(initCommand())
+    .addCommand(joinCommand())
     .addCommand(resetCommand())
     .addCommand(certsCommand())
     .addCommand(kubeletCommand())

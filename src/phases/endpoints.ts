@@ -1,6 +1,12 @@
 import type { KubebootConfig } from '../config/types.js';
 import { KUBELET_HEALTHZ_PORT, type ComponentName } from '../util/constants.js';
 import { componentPods, type ComponentPod, type HostView } from '../render/components.js';
+import { applyPatches, type PatchSet } from '../render/patches.js';
+import { renderPodDocument } from '../render/render.js';
+import { hostView } from '../render/write-manifests.js';
+import type { Host } from '../util/host.js';
+import { join } from 'node:path';
+import { parse } from 'yaml';
 
 export type { ComponentName };
 
@@ -32,9 +38,9 @@ function portsOfUrls(list: string | undefined): number[] {
     .filter((port) => port > 0);
 }
 
-function endpointOf(pod: ComponentPod): ComponentEndpoint {
-  const flags = flagsOf(pod.command);
-  switch (pod.component) {
+function endpointOf(component: ComponentName, command: readonly string[]): ComponentEndpoint {
+  const flags = flagsOf(command);
+  switch (component) {
     case 'etcd': {
       const client = (flags.get('advertise-client-urls') ?? 'https://127.0.0.1:2379').split(',')[0]!;
       const ports = [...new Set([...portsOfUrls(flags.get('listen-client-urls')), ...portsOfUrls(flags.get('listen-peer-urls')), ...portsOfUrls(flags.get('listen-metrics-urls'))])];
@@ -55,9 +61,36 @@ function endpointOf(pod: ComponentPod): ComponentEndpoint {
   }
 }
 
-/** Where each control-plane component listens and answers, read from the command lines init renders (as kubeadm does). */
-export function componentEndpoints(config: KubebootConfig, host: HostView): ComponentEndpoint[] {
-  return componentPods(config, host).map(endpointOf);
+/**
+ * Where each control-plane component listens and answers, read from the command lines init renders (as
+ * kubeadm does) — after the user's patches, which may move an address or a port.
+ */
+export function componentEndpoints(config: KubebootConfig, host: HostView, patches?: PatchSet): ComponentEndpoint[] {
+  return componentPods(config, host).map((pod: ComponentPod) => {
+    if (!patches) return endpointOf(pod.component, pod.command);
+    const patched = applyPatches(patches, pod.component, renderPodDocument(pod)).object as { spec?: { containers?: Array<{ command?: string[] }> } };
+    return endpointOf(pod.component, patched.spec?.containers?.[0]?.command ?? pod.command);
+  });
+}
+
+/**
+ * The endpoints of the manifests as written (what the reconciler runs: patched, a joining etcd's flags
+ * included); a component whose manifest is not there is rendered, as componentEndpoints does.
+ */
+export async function writtenComponentEndpoints(config: KubebootConfig, host: Host, patches?: PatchSet): Promise<ComponentEndpoint[]> {
+  const pods = componentPods(config, hostView(host));
+  const written = await Promise.all(pods.map((pod) => host.read(join(config.kubelet.staticPodPath, `${pod.component}.yaml`)).catch(() => undefined)));
+  const commandOf = (text: string | undefined) => {
+    try {
+      const command = text === undefined ? undefined : (parse(text) as { spec?: { containers?: Array<{ command?: unknown }> } }).spec?.containers?.[0]?.command;
+      return Array.isArray(command) ? (command as string[]) : undefined;
+    } catch {
+      return undefined;
+    }
+  };
+  const commands = written.map(commandOf);
+  const rendered = commands.some((c) => c === undefined) ? componentEndpoints(config, hostView(host), patches) : [];
+  return pods.map((pod, i) => (commands[i] ? endpointOf(pod.component, commands[i]!) : rendered[i]!));
 }
 
 /** The reconciler's /healthz, from the KubeletConfiguration (port 0: off). */

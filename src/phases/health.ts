@@ -53,7 +53,7 @@ export function httpProbe(url: string): Probe {
  * DEP0123 in the middle of init's progress; that one warning says nothing a user can act on.
  */
 let quieted = false;
-function quietGrpcServerNameWarning(): void {
+export function quietGrpcServerNameWarning(): void {
   if (quieted) return;
   quieted = true;
   const emit = process.emitWarning.bind(process);

@@ -42,6 +42,8 @@ export interface InitData {
   patches?: PatchSet;
   /** What was applied to the KubeletConfiguration, for kubelet-start to report. */
   kubeletPatches: string[];
+  /** The KubeletConfiguration as the cluster shares it (upload-config): without this node's patches. */
+  clusterKubelet: KubebootConfig['kubelet'];
 }
 
 
@@ -88,5 +90,6 @@ export function createInitData(options: InitOptions): InitData {
     dryRunObjects: [],
     ...(options.patches ? { patches: options.patches } : {}),
     kubeletPatches: kubelet.applied,
+    clusterKubelet: options.config.kubelet,
   };
 }

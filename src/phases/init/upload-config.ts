@@ -19,7 +19,7 @@ export const uploadConfigPhase: Phase<InitData> = {
   examples: [example('all')],
   run: async (data, task, selected) => {
     const api = await clusterApi(data);
-    const objects = [...(selected.includes('kubeadm') ? kubeadmConfigObjects(data.config.cluster) : []), ...(selected.includes('kubelet') ? kubeletConfigObjects(data.config.kubelet) : [])];
+    const objects = [...(selected.includes('kubeadm') ? kubeadmConfigObjects(data.config.cluster) : []), ...(selected.includes('kubelet') ? kubeletConfigObjects(data.clusterKubelet) : [])];
     await applyObjects(api, objects, (line) => task.output(line));
   },
 };

@@ -2,8 +2,7 @@ import { join } from 'node:path';
 import { parseGoDuration } from '../../util/duration.js';
 import { RECONCILER_LOGFILE, type ComponentName } from '../../util/constants.js';
 import { KubebootError } from '../../util/errors.js';
-import { hostView } from '../../render/write-manifests.js';
-import { componentEndpoints, kubeletHealthz } from '../endpoints.js';
+import { kubeletHealthz, writtenComponentEndpoints } from '../endpoints.js';
 import { diagnose, etcdProbe, httpProbe, httpsProbe, waitHealthy, type Probe } from '../health.js';
 import type { Phase } from '../workflow.js';
 import { rootfsFlag, type InitData } from './data.js';
@@ -36,7 +35,7 @@ export const waitControlPlanePhase: Phase<InitData> = {
     const checks: Array<{ title: string; component?: ComponentName; probe: () => Promise<Probe> }> = [];
     const healthz = kubeletHealthz(config);
     if (healthz) checks.push({ title: `kubelet at ${healthz.url}`, probe: async () => httpProbe(healthz.url) });
-    for (const endpoint of componentEndpoints(config, hostView(host))) {
+    for (const endpoint of await writtenComponentEndpoints(config, host, data.patches)) {
       const probe =
         endpoint.component === 'etcd'
           ? () => etcdProbe(config, host, endpoint.url)

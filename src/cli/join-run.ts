@@ -1,0 +1,102 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { detectHost } from '../config/host.js';
+import { createJoinData, joinConfiguration, type JoinRequest } from '../phases/join/data.js';
+import { discoverWithToken } from '../phases/join/discovery.js';
+import { joinPhases } from '../phases/join/index.js';
+import { checkPhaseNames, runPhases, type PhaseTiming, type RunSelection } from '../phases/workflow.js';
+import { containerRuntime } from '../runtime/connect.js';
+import { ADMIN_KUBECONFIG } from '../util/constants.js';
+import { UsageError } from '../util/errors.js';
+import { Host } from '../util/host.js';
+import { ApiClient } from '../util/kube-api.js';
+import type { JoinCliOptions } from './join.js';
+
+const took = (ms: number) => `${(ms / 1000).toFixed(1)}s`;
+
+/** Every problem with join's command line at once (exit 2), before anything is contacted. */
+function requestFrom(options: JoinCliOptions, host: { hostname: string; defaultAddress?: string }): JoinRequest {
+  const problems: string[] = [];
+  if (!options.endpoint) problems.push('the API server endpoint (host:port, as init printed it) is required');
+  if (!options.controlPlane) problems.push('kubeboot join makes control-plane nodes: add --control-plane (worker nodes join with kubeadm join and the kubelet; init printed that command)');
+  if (!options.token) problems.push('--token is required (kubeboot token create prints one on a control-plane node)');
+  if (!options.discoveryTokenCaCertHash?.length && !options.discoveryTokenUnsafeSkipCaVerification) problems.push('--discovery-token-ca-cert-hash is required (or --discovery-token-unsafe-skip-ca-verification, which is unsafe)');
+  const advertiseAddress = options.apiserverAdvertiseAddress ?? host.defaultAddress;
+  if (!advertiseAddress) problems.push('--apiserver-advertise-address is required: this machine has no default-route address');
+  if (problems.length > 0) throw new UsageError(problems.length === 1 ? problems[0]! : `${problems.length} problems with the command line`, problems.length > 1 ? { details: problems } : {});
+  return {
+    endpoint: options.endpoint!,
+    token: options.token!,
+    caCertHashes: options.discoveryTokenCaCertHash ?? [],
+    unsafeSkipCAVerification: Boolean(options.discoveryTokenUnsafeSkipCaVerification),
+    ...(options.certificateKey ? { certificateKey: options.certificateKey } : {}),
+    nodeName: options.nodeName ?? host.hostname,
+    advertiseAddress: advertiseAddress!,
+    bindPort: options.apiserverBindPort ?? 6443,
+    ...(options.patches ? { patchesDirectory: options.patches } : {}),
+    skipPhases: options.skipPhases ?? [],
+    ignorePreflightErrors: options.ignorePreflightErrors ?? [],
+  };
+}
+
+/**
+ * `kubeboot join --control-plane` and `join phase <name>`: discovery first (the cluster is trusted before
+ * anything is written), then the cluster's configuration read with the token, then the phases.
+ */
+export async function runJoinCommand(options: JoinCliOptions, selection: RunSelection): Promise<void> {
+  const facts = await detectHost();
+  const request = requestFrom(options, facts);
+  const skip = selection.only ? [] : request.skipPhases;
+  checkPhaseNames(joinPhases, skip, '--skip-phases');
+  const machine = await Host.open(options.rootfs);
+  process.stdout.write(`[discovery] Trying the API server at ${request.endpoint} with token ${request.token.split('.')[0]}\n`);
+  const discovered = await discoverWithToken({ endpoint: request.endpoint, token: request.token, caCertHashes: request.caCertHashes, unsafeSkipCAVerification: request.unsafeSkipCAVerification });
+  process.stdout.write(`[discovery] Cluster info signature and contents are valid; the CA is pinned. Using the API server at ${discovered.server}\n`);
+  const tokenClient = new ApiClient({ server: discovered.server, ca: discovered.ca, token: request.token });
+  let config;
+  try {
+    config = await joinConfiguration(tokenClient, request, facts);
+  } catch (err) {
+    tokenClient.close();
+    throw err;
+  }
+  const patches = config.init.patches?.directory ? await (await import('../render/patches.js')).readPatches(config.init.patches.directory) : undefined;
+  for (const line of patches?.ignored ?? []) process.stderr.write(`${line}\n`);
+  const dryRunDir = options.dryRun ? await mkdtemp(join(tmpdir(), 'kubeboot-join-dryrun-')) : undefined;
+  const data = createJoinData({ request, discovered, tokenClient, config, machine, runtime: containerRuntime(), ...(dryRunDir ? { dryRunDir } : {}), ...(patches ? { patches } : {}) });
+  const started = Date.now();
+  const timings: PhaseTiming[] = [];
+  try {
+    await runPhases(joinPhases, data, { ...selection, skip }, { verbose: Boolean(options.verbose), timings });
+  } catch (err) {
+    process.stderr.write(`\nThe join stopped. What it made on this node is undone by: kubeboot reset${machine.rootfs ? ` --rootfs ${machine.rootfs}` : ''}\n`);
+    throw err;
+  } finally {
+    for (const close of data.closers) close();
+    for (const warning of data.warnings) process.stderr.write(`\t[WARNING ${warning.name}]: ${warning.message}\n`);
+    if (dryRunDir) await rm(dryRunDir, { recursive: true, force: true }).catch(() => undefined);
+  }
+  const summary = timings.filter((t) => !t.skipped).map((t) => `${t.name} ${took(t.ms)}`).join(', ');
+  if (dryRunDir || selection.only) {
+    process.stdout.write(`[join] ${dryRunDir ? 'dry run, nothing was started or added: ' : ''}${summary}\n`);
+    return;
+  }
+  const node = config.init.nodeRegistration.name;
+  process.stdout.write(
+    [
+      '',
+      `This node (${node}) has joined the cluster as a control-plane node in ${took(Date.now() - started)}:`,
+      '  * its certificates were made from the cluster CA and its etcd member was added and promoted',
+      '  * the control plane is running here, and the node is labelled and tainted as a control plane',
+      `  ${summary}`,
+      '',
+      'To use the cluster from this node:',
+      `  export KUBECONFIG=${machine.path(ADMIN_KUBECONFIG)}`,
+      '  kubectl get nodes',
+      '',
+      `The static pods: kubeboot ps --node-name ${node}; undo: kubeboot reset${machine.rootfs ? ` --rootfs ${machine.rootfs}` : ''}`,
+      '',
+    ].join('\n'),
+  );
+}

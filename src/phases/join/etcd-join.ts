@@ -1,0 +1,107 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Pod } from 'kubernetes-types/core/v1.js';
+import type { Etcd3 } from 'etcd3';
+import { writeStaticPods } from '../../render/write-manifests.js';
+import { parseGoDuration } from '../../util/duration.js';
+import { KubebootError } from '../../util/errors.js';
+import { quietGrpcServerNameWarning } from '../health.js';
+import { clusterApi } from '../init/cluster-api.js';
+import { reportFiles } from '../init/report-files.js';
+import type { Phase } from '../workflow.js';
+import type { JoinData } from './data.js';
+
+const ADVERTISE_ANNOTATION = 'kubeadm.kubernetes.io/etcd.advertise-client-urls';
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const bracket = (ip: string) => (ip.includes(':') ? `[${ip}]` : ip);
+
+/** The client URLs of the cluster's etcd members, from their (mirror) pods' kubeadm annotation, as kubeadm finds them. */
+async function memberEndpoints(data: JoinData): Promise<string[]> {
+  const api = await clusterApi(data);
+  const pods = await api.list<Pod>('/api/v1/namespaces/kube-system/pods?labelSelector=component%3Detcd');
+  const urls = pods.flatMap((pod) => (pod.metadata?.annotations?.[ADVERTISE_ANNOTATION] ?? '').split(',').filter(Boolean));
+  if (urls.length === 0) throw new KubebootError('no etcd member of the cluster could be found: no etcd pod with the annotation kubeadm.kubernetes.io/etcd.advertise-client-urls', { hint: 'Is the first control-plane node up (kubeboot ps there)?' });
+  return [...new Set(urls)];
+}
+
+async function etcdClient(data: JoinData, hosts: string[]): Promise<Etcd3> {
+  const pki = data.host.path(join(data.config.cluster.certificatesDir, 'etcd'));
+  const [ca, cert, key] = await Promise.all(['ca.crt', 'healthcheck-client.crt', 'healthcheck-client.key'].map((name) => readFile(join(pki, name))));
+  const { Etcd3 } = await import('etcd3');
+  quietGrpcServerNameWarning();
+  return new Etcd3({ hosts, credentials: { rootCertificate: ca!, certChain: cert!, privateKey: key! }, dialTimeout: 5000 });
+}
+
+/** Retries `attempt` every 500 ms until it returns true or the time is up (kubeadm's etcd API loop). */
+async function until(ms: number, attempt: () => Promise<boolean>): Promise<{ ok: boolean; last?: string }> {
+  const deadline = Date.now() + ms;
+  let last: string | undefined;
+  for (;;) {
+    try {
+      if (await attempt()) return { ok: true };
+    } catch (err) {
+      last = (err as Error).message;
+    }
+    if (Date.now() > deadline) return { ok: false, ...(last ? { last } : {}) };
+    await sleep(500);
+  }
+}
+
+/**
+ * kubeadm's etcd join (learner mode, always on since v1.33): add this node's member as a learner (or find
+ * it, when a join is run again), write its etcd manifest with every member in --initial-cluster and
+ * --initial-cluster-state=existing, then promote it to a voting member once it has caught up. A member
+ * that was added but never comes up is removed again, with its manifest, so the cluster is as before.
+ */
+export const etcdJoinPhase: Phase<JoinData> = {
+  name: 'etcd-join',
+  short: "Add this node's etcd member to the cluster (as a learner, then promoted) and write its manifest",
+  examples: [['kubeboot join phase etcd-join 10.0.0.1:6443 --control-plane --token T --discovery-token-ca-cert-hash sha256:H', 'only the etcd member']],
+  skipIf: (data) => (data.config.cluster.etcd.external ? 'the cluster uses external etcd' : undefined),
+  run: async (data, task) => {
+    const name = data.config.init.nodeRegistration.name;
+    const peerURL = `https://${bracket(data.config.init.localAPIEndpoint.advertiseAddress)}:2380`;
+    const timeout = parseGoDuration(data.config.init.timeouts.etcdAPICall) || 120_000;
+    const hosts = await memberEndpoints(data);
+    const client = await etcdClient(data, hosts);
+    try {
+      let members = (await client.cluster.memberList({ linearizable: true })).members;
+      let mine = members.find((m) => m.peerURLs[0] === peerURL);
+      if (data.dryRun) {
+        task.output(`would add ${name} (${peerURL}) as a learner to the etcd members ${members.map((m) => m.name).join(', ')}`);
+      } else if (!mine) {
+        const added = await client.cluster.memberAdd({ peerURLs: [peerURL], isLearner: true });
+        members = added.members;
+        mine = members.find((m) => m.ID === added.member.ID);
+        task.output(`added ${name} (${peerURL}) to the etcd cluster as a learner`);
+      }
+      // kubeadm's names: this member is the node; another member not started yet is its hex ID.
+      const memberName = (m: (typeof members)[number]) => (m === mine ? name : m.name || BigInt(m.ID).toString(16));
+      const initialCluster = members.map((m) => ({ name: memberName(m), peerURL: m.peerURLs[0]! }));
+      if (!mine) initialCluster.push({ name, peerURL });
+      data.etcdJoin = { initialCluster };
+      task.output(reportFiles(await writeStaticPods(data.config, data.host, ['etcd'], { etcdJoin: data.etcdJoin, ...(data.patches ? { patches: data.patches } : {}) })));
+      if (data.dryRun || !mine) return;
+      if (!mine.isLearner) return; // promoted by an earlier run
+      const id = mine.ID;
+      const promoted = await until(timeout, async () => {
+        await client.cluster.memberPromote({ ID: id });
+        return true;
+      });
+      if (!promoted.ok) {
+        const started = (await client.cluster.memberList({ linearizable: true }).catch(() => ({ members: [] }))).members.find((m) => m.ID === id)?.name;
+        if (!started) {
+          await client.cluster.memberRemove({ ID: id }).catch(() => undefined);
+          await data.host.remove(join(data.config.kubelet.staticPodPath, 'etcd.yaml')).catch(() => undefined);
+        }
+        throw new KubebootError(`the etcd member ${name} was not promoted within ${data.config.init.timeouts.etcdAPICall}: ${promoted.last ?? 'it did not catch up'}`, {
+          details: started ? [] : [`the member never started: it was removed from the etcd cluster again, and its manifest with it`],
+          hint: `See its log: kubeboot logs etcd-${name}; then kubeboot reset${data.machine.rootfs ? ` --rootfs ${data.machine.rootfs}` : ''} and join again`,
+        });
+      }
+      task.output(`promoted ${name} to a voting etcd member`);
+    } finally {
+      client.close();
+    }
+  },
+};

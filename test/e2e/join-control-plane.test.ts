@@ -1,0 +1,91 @@
+import assert from 'node:assert/strict';
+import { readdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { execa } from 'execa';
+import { kubeboot } from '../support/cli.js';
+import { configPath, firstNodeConfig, testNode, type TestNode } from '../support/control-plane-nodes.js';
+import { newTestRun } from '../support/docker.js';
+
+// Three control-plane nodes on this one machine (own roots, names, reconcilers, loopback addresses
+// 127.0.0.11-13; kubeadm patches move what would collide on 127.0.0.1): the real etcd as a stacked
+// 3-member cluster, the stand-ins for the rest. They use kubeadm's fixed ports, so the e2e files run one at a time.
+const run = newTestRun().slice(-8);
+let nodes: TestNode[];
+let joinArgs: string[];
+// Preflight binds each port on every address; the other nodes of this machine hold them on theirs.
+const SHARED_PORTS = 'Port-6443,Port-2379,Port-2380,Port-2381,Port-10257,Port-10259,Port-10248';
+
+const printed = (text: string, pattern: RegExp) => pattern.exec(text)?.[1];
+
+async function etcdMembers(node: TestNode): Promise<Array<{ name: string; isLearner?: boolean; clientURLs?: string[] }>> {
+  const pki = join(node.root, 'etc/kubernetes/pki');
+  const result = await execa('etcdctl', ['--endpoints', `https://${node.ip}:2379`, '--cacert', `${pki}/etcd/ca.crt`, '--cert', `${pki}/apiserver-etcd-client.crt`, '--key', `${pki}/apiserver-etcd-client.key`, 'member', 'list', '-w', 'json'], { env: { ETCDCTL_API: '3' }, stdin: 'ignore', timeout: 30_000 });
+  return JSON.parse(result.stdout).members;
+}
+
+async function kubectl(node: TestNode, ...args: string[]) {
+  return execa('kubectl', ['--kubeconfig', join(node.root, 'etc/kubernetes/admin.conf'), '--server', `https://${node.ip}:6443`, ...args], { reject: false, stdin: 'ignore', timeout: 30_000 });
+}
+
+const joinNode = (node: TestNode, extra: string[] = []) =>
+  kubeboot(['join', ...joinArgs, '--apiserver-advertise-address', node.ip, '--node-name', node.name, '--patches', node.patches, '--rootfs', node.root, '--ignore-preflight-errors', SHARED_PORTS, ...extra]);
+
+before(async () => {
+  nodes = await Promise.all([11, 12, 13].map((n) => testNode(`j${n}-${run}`, `127.0.0.${n}`, n === 11 ? 'init' : 'join')));
+  await writeFile(configPath(nodes[0]!), firstNodeConfig(nodes[0]!));
+});
+
+describe('kubeboot join --control-plane: three nodes with stacked etcd on one machine', { concurrency: false }, () => {
+  after(async () => {
+    for (const node of [...(nodes ?? [])].reverse()) await kubeboot(['reset', '--force', '--rootfs', node.root]);
+  });
+
+  test('node 1: init --upload-certs prints the control-plane join command', async () => {
+    const init = await kubeboot(['init', '--config', configPath(nodes[0]!), '--rootfs', nodes[0]!.root, '--upload-certs']);
+    assert.equal(init.exitCode, 0, `${init.stdout}\n${init.stderr}`);
+    const token = printed(init.stdout, /kubeboot join \S+ --token (\S+)/);
+    const hash = printed(init.stdout, /--discovery-token-ca-cert-hash (sha256:[0-9a-f]{64})/);
+    const key = printed(init.stdout, /--certificate-key ([0-9a-f]{64})/);
+    assert.ok(token && hash && key, init.stdout);
+    joinArgs = [`${nodes[0]!.ip}:6443`, '--control-plane', '--token', token, '--discovery-token-ca-cert-hash', hash, '--certificate-key', key];
+  });
+
+  test('a wrong CA pin, an unknown token or a wrong certificate key is refused before anything is written', async () => {
+    const stranger = await testNode(`j14-${run}`, '127.0.0.14', 'join');
+    const attempt = (replace: [string, string]) => kubeboot(['join', ...joinArgs.map((a) => (a === replace[0] ? replace[1] : a)), '--apiserver-advertise-address', stranger.ip, '--node-name', stranger.name, '--rootfs', stranger.root, '--ignore-preflight-errors', SHARED_PORTS]);
+    const pin = joinArgs[joinArgs.indexOf('--discovery-token-ca-cert-hash') + 1]!;
+    const key = joinArgs[joinArgs.indexOf('--certificate-key') + 1]!;
+    const wrongPin = await attempt([pin, `sha256:${'0'.repeat(64)}`]);
+    assert.equal(wrongPin.exitCode, 1);
+    assert.match(wrongPin.stderr, /none of the public keys .* are pinned/);
+    const wrongKey = await attempt([key, 'f'.repeat(64)]);
+    assert.equal(wrongKey.exitCode, 1);
+    assert.match(wrongKey.stderr, /error decoding secret data with provided key/);
+    assert.deepEqual(await readdir(stranger.root), [], 'nothing written');
+    assert.equal((await etcdMembers(nodes[0]!)).length, 1, 'no member added');
+  });
+
+  test('nodes 2 and 3 join: three started voting etcd members, every API server reads what another wrote, four pods on each node', async () => {
+    for (const node of nodes.slice(1)) {
+      const joined = await joinNode(node);
+      assert.equal(joined.exitCode, 0, `${node.name}:\n${joined.stdout}\n${joined.stderr}`);
+      assert.match(joined.stdout, /has joined the cluster as a control-plane node/);
+    }
+    const members = await etcdMembers(nodes[2]!);
+    assert.deepEqual(members.map((m) => m.name).sort(), nodes.map((n) => n.name).sort());
+    assert.ok(members.every((m) => !m.isLearner && (m.clientURLs ?? []).length > 0), JSON.stringify(members));
+    const created = await kubectl(nodes[1]!, 'create', 'configmap', `written-on-2-${run}`, '-n', 'default', '--from-literal', 'k=v');
+    assert.equal(created.exitCode, 0, created.stderr);
+    for (const node of nodes) {
+      const read = await kubectl(node, 'get', '--raw', `/api/v1/namespaces/default/configmaps/written-on-2-${run}`);
+      assert.equal(read.exitCode, 0, `${node.name}: ${read.stderr}`);
+      assert.equal(JSON.parse(read.stdout).data.k, 'v');
+      const ps = await kubeboot(['ps', '--node-name', node.name, '-o', 'json']);
+      const pods = (JSON.parse(ps.stdout) as { pods: Array<{ name: string; status: string }> }).pods;
+      assert.deepEqual(pods.map((p) => [p.name, p.status]), ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler'].map((c) => [`${c}-${node.name}`, 'Running']), node.name);
+    }
+    const labelled = await kubectl(nodes[0]!, 'get', 'nodes', '-l', 'node-role.kubernetes.io/control-plane', '-o', 'name');
+    assert.deepEqual(labelled.stdout.split('\n').sort(), nodes.map((n) => `node/${n.name}`).sort());
+  });
+});
