@@ -63,45 +63,64 @@ export const etcdJoinPhase: Phase<JoinData> = {
     const peerURL = `https://${bracket(data.config.init.localAPIEndpoint.advertiseAddress)}:2380`;
     const timeout = parseGoDuration(data.config.init.timeouts.etcdAPICall) || 120_000;
     const hosts = await memberEndpoints(data);
-    const client = await etcdClient(data, hosts);
-    try {
-      let members = (await client.cluster.memberList({ linearizable: true })).members;
-      let mine = members.find((m) => m.peerURLs[0] === peerURL);
-      if (data.dryRun) {
-        task.output(`would add ${name} (${peerURL}) as a learner to the etcd members ${members.map((m) => m.name).join(', ')}`);
-      } else if (!mine) {
-        const added = await client.cluster.memberAdd({ peerURLs: [peerURL], isLearner: true });
-        members = added.members;
-        mine = members.find((m) => m.ID === added.member.ID);
-        task.output(`added ${name} (${peerURL}) to the etcd cluster as a learner`);
+    // A client per call: etcd3's circuit breaker would refuse every call for a while after the errors
+    // etcd gives on purpose here (an unhealthy cluster for a moment, a learner not yet in sync).
+    const withClient = async <T>(work: (client: Etcd3) => Promise<T>): Promise<T> => {
+      const client = await etcdClient(data, hosts);
+      try {
+        return await work(client);
+      } finally {
+        client.close();
       }
-      // kubeadm's names: this member is the node; another member not started yet is its hex ID.
-      const memberName = (m: (typeof members)[number]) => (m === mine ? name : m.name || BigInt(m.ID).toString(16));
-      const initialCluster = members.map((m) => ({ name: memberName(m), peerURL: m.peerURLs[0]! }));
-      if (!mine) initialCluster.push({ name, peerURL });
-      data.etcdJoin = { initialCluster };
-      task.output(reportFiles(await writeStaticPods(data.config, data.host, ['etcd'], { etcdJoin: data.etcdJoin, ...(data.patches ? { patches: data.patches } : {}) })));
-      if (data.dryRun || !mine) return;
-      if (!mine.isLearner) return; // promoted by an earlier run
-      const id = mine.ID;
-      const promoted = await until(timeout, async () => {
-        await client.cluster.memberPromote({ ID: id });
-        return true;
-      });
-      if (!promoted.ok) {
-        const started = (await client.cluster.memberList({ linearizable: true }).catch(() => ({ members: [] }))).members.find((m) => m.ID === id)?.name;
-        if (!started) {
-          await client.cluster.memberRemove({ ID: id }).catch(() => undefined);
-          await data.host.remove(join(data.config.kubelet.staticPodPath, 'etcd.yaml')).catch(() => undefined);
+    };
+    let members = (await withClient((c) => c.cluster.memberList({ linearizable: true }))).members;
+    let mine = members.find((m) => m.peerURLs[0] === peerURL);
+    if (data.dryRun) {
+      task.output(`would add ${name} (${peerURL}) as a learner to the etcd members ${members.map((m) => m.name).join(', ')}`);
+    } else if (!mine) {
+      // As kubeadm: retried every 500 ms, since etcd refuses a new member ("unhealthy cluster") until every
+      // member has been connected for a few seconds — a member that joined just before, say.
+      const added = await until(timeout, async () => {
+        try {
+          const answer = await withClient((c) => c.cluster.memberAdd({ peerURLs: [peerURL], isLearner: true }));
+          members = answer.members;
+          mine = members.find((m) => m.ID === answer.member.ID);
+          return true;
+        } catch (err) {
+          if (!/peer ?URLs? (already )?exists/i.test((err as Error).message)) throw err;
+          // Added by an earlier try whose answer was lost: take it from the list (kubeadm's ErrPeerURLExist).
+          members = (await withClient((c) => c.cluster.memberList({ linearizable: true }))).members;
+          mine = members.find((m) => m.peerURLs[0] === peerURL);
+          return mine !== undefined;
         }
-        throw new KubebootError(`the etcd member ${name} was not promoted within ${data.config.init.timeouts.etcdAPICall}: ${promoted.last ?? 'it did not catch up'}`, {
-          details: started ? [] : [`the member never started: it was removed from the etcd cluster again, and its manifest with it`],
-          hint: `See its log: kubeboot logs etcd-${name}; then kubeboot reset${data.machine.rootfs ? ` --rootfs ${data.machine.rootfs}` : ''} and join again`,
-        });
-      }
-      task.output(`promoted ${name} to a voting etcd member`);
-    } finally {
-      client.close();
+      });
+      if (!added.ok) throw new KubebootError(`the etcd cluster did not take this node's member ${peerURL} within ${data.config.init.timeouts.etcdAPICall}: ${added.last}`, { hint: `Are all members healthy? etcdctl --endpoints ${hosts.join(',')} endpoint health` });
+      task.output(`added ${name} (${peerURL}) to the etcd cluster as a learner`);
     }
+    // kubeadm's names: this member is the node; another member not started yet is its hex ID.
+    const memberName = (m: (typeof members)[number]) => (m === mine ? name : m.name || BigInt(m.ID).toString(16));
+    const initialCluster = members.map((m) => ({ name: memberName(m), peerURL: m.peerURLs[0]! }));
+    if (!mine) initialCluster.push({ name, peerURL });
+    data.etcdJoin = { initialCluster };
+    task.output(reportFiles(await writeStaticPods(data.config, data.host, ['etcd'], { etcdJoin: data.etcdJoin, ...(data.patches ? { patches: data.patches } : {}) })));
+    if (data.dryRun || !mine) return;
+    if (!mine.isLearner) return; // promoted by an earlier run
+    const id = mine.ID;
+    const promoted = await until(timeout, async () => {
+      await withClient((c) => c.cluster.memberPromote({ ID: id }));
+      return true;
+    });
+    if (!promoted.ok) {
+      const started = (await withClient((c) => c.cluster.memberList({ linearizable: true })).catch(() => ({ members: [] as Array<{ ID: string; name: string }> }))).members.find((m) => m.ID === id)?.name;
+      if (!started) {
+        await withClient((c) => c.cluster.memberRemove({ ID: id })).catch(() => undefined);
+        await data.host.remove(join(data.config.kubelet.staticPodPath, 'etcd.yaml')).catch(() => undefined);
+      }
+      throw new KubebootError(`the etcd member ${name} was not promoted within ${data.config.init.timeouts.etcdAPICall}: ${promoted.last ?? 'it did not catch up'}`, {
+        details: started ? [] : [`the member never started: it was removed from the etcd cluster again, and its manifest with it`],
+        hint: `See its log: kubeboot logs etcd-${name}; then kubeboot reset${data.machine.rootfs ? ` --rootfs ${data.machine.rootfs}` : ''} and join again`,
+      });
+    }
+    task.output(`promoted ${name} to a voting etcd member`);
   },
 };

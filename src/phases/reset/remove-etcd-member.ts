@@ -1,16 +1,95 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Pod } from 'kubernetes-types/core/v1.js';
+import { ADMIN_KUBECONFIG } from '../../util/constants.js';
+import { ApiClient, readKubeconfig } from '../../util/kube-api.js';
+import { quietGrpcServerNameWarning } from '../health.js';
 import type { Phase } from '../workflow.js';
 import { nothingToRemove, type ResetData } from './data.js';
 
+const bracket = (ip: string) => (ip.includes(':') ? `[${ip}]` : ip);
+
+/** The other members' client URLs as the API server knows them (their etcd pods' kubeadm annotation); none when it cannot be asked. */
+async function clusterEndpoints(data: ResetData): Promise<string[]> {
+  try {
+    const client = new ApiClient(readKubeconfig(data.host.path(ADMIN_KUBECONFIG)));
+    try {
+      const pods = await client.get<{ items: Pod[] }>('/api/v1/namespaces/kube-system/pods?labelSelector=component%3Detcd');
+      return pods.items.flatMap((pod) => (pod.metadata?.annotations?.['kubeadm.kubernetes.io/etcd.advertise-client-urls'] ?? '').split(',').filter(Boolean));
+    } finally {
+      client.close();
+    }
+  } catch {
+    return [];
+  }
+}
+
 /**
- * kubeadm's remove-etcd-member. A kubeboot control plane has one stacked etcd member today, which is
- * never removed from its own cluster (kubeadm skips the last member too); its data goes with
- * cleanup-node. With `join --control-plane` this phase removes this node's member from the others.
+ * etcd's "unhealthy cluster" passes once every member has been connected for its health interval (5 s):
+ * retried for 15 s, each try with a client of its own (etcd3's circuit breaker would refuse the next calls).
+ */
+async function removeWithRetries(remove: () => Promise<unknown>): Promise<void> {
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    try {
+      await remove();
+      return;
+    } catch (err) {
+      if (!/unhealthy cluster/.test((err as Error).message) || Date.now() > deadline) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+    }
+  }
+}
+
+/**
+ * kubeadm's remove-etcd-member: this node's member leaves the etcd cluster so that the others keep their
+ * quorum without it — found by its peer URL through this node's etcd or, when that is down, through the
+ * members the API server knows. The last member is never removed from its own cluster (its data goes with
+ * cleanup-node). Failures only warn, as kubeadm's do: reset goes on.
  */
 export const removeEtcdMemberPhase: Phase<ResetData> = {
   name: 'remove-etcd-member',
   short: "Remove this node's local etcd member from the etcd cluster (not the last one)",
   skipIf: (data) => (data.config.cluster.etcd.external ? 'external etcd: no local member' : nothingToRemove(data)),
   run: async (data) => {
-    data.say('[reset] No other etcd member: this node runs the only one, so it is not removed from a cluster; its data is deleted with the node');
+    const advertise = bracket(data.config.init.localAPIEndpoint.advertiseAddress);
+    const peerURL = `https://${advertise}:2380`;
+    const pki = data.host.path(join(data.config.cluster.certificatesDir, 'etcd'));
+    let credentials;
+    try {
+      const [ca, cert, key] = await Promise.all(['ca.crt', 'healthcheck-client.crt', 'healthcheck-client.key'].map((name) => readFile(join(pki, name))));
+      credentials = { rootCertificate: ca!, certChain: cert!, privateKey: key! };
+    } catch {
+      data.say('[reset] No etcd client certificate on this node: the member (if any) cannot be removed; please manually remove this etcd member using etcdctl');
+      return;
+    }
+    // Asked through another member when the API server names them: etcd refuses a removal ("unhealthy
+    // cluster") unless the member handling it has been connected to the others for a few seconds, which
+    // this node's own member, restarted or just joined, may not have been.
+    const local = `https://${advertise}:2379`;
+    const others = (await clusterEndpoints(data)).filter((url) => url !== local);
+    const hosts = others.length > 0 ? [...new Set(others)] : [local];
+    const { Etcd3 } = await import('etcd3');
+    quietGrpcServerNameWarning();
+    const withClient = async <T>(work: (client: InstanceType<typeof Etcd3>) => Promise<T>): Promise<T> => {
+      const client = new Etcd3({ hosts, credentials, dialTimeout: 5000 });
+      try {
+        return await work(client);
+      } finally {
+        client.close();
+      }
+    };
+    try {
+      const { members } = await withClient((c) => c.cluster.memberList({ linearizable: true }));
+      const mine = members.find((m) => m.peerURLs[0] === peerURL);
+      if (!mine) data.say(`[reset] This node's etcd member (${peerURL}) is not in the cluster: already removed`);
+      else if (members.length === 1) data.say('[reset] No other etcd member: this node runs the only one, so it is not removed from a cluster; its data is deleted with the node');
+      else {
+        await removeWithRetries(() => withClient((c) => c.cluster.memberRemove({ ID: mine.ID })));
+        data.say(`[reset] Removed etcd member ${mine.name || mine.ID} (${peerURL}); ${members.length - 1} members remain`);
+      }
+    } catch (err) {
+      data.say(`[reset] Failed to remove the etcd member ${peerURL}: ${(err as Error).message.split('\n')[0]}; please manually remove this etcd member using etcdctl`);
+    }
   },
 };

@@ -24,14 +24,26 @@ class EtcdStore {
     this.agent = new https.Agent({ keepAlive: true, ...tls });
   }
 
-  call(path, body) {
+  /** A read is retried while etcd elects a leader (503 "leader changed"), as clientv3 retries immutable calls. */
+  async call(path, body) {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.once(path, body);
+      } catch (err) {
+        if (path !== '/v3/kv/range' || err.status !== 503 || attempt >= 10) throw err;
+        await new Promise((resolve) => setTimeout(resolve, 300));
+      }
+    }
+  }
+
+  once(path, body) {
     return new Promise((resolve, reject) => {
       const req = https.request(`${this.endpoint}${path}`, { method: 'POST', agent: this.agent, timeout: 10_000, headers: { 'Content-Type': 'application/json' } }, (res) => {
         let text = '';
         res.setEncoding('utf8');
         res.on('data', (chunk) => (text += chunk));
         res.on('end', () => {
-          if (res.statusCode !== 200) return reject(new Error(`etcd ${path}: ${res.statusCode} ${text}`));
+          if (res.statusCode !== 200) return reject(Object.assign(new Error(`etcd ${path}: ${res.statusCode} ${text}`), { status: res.statusCode }));
           resolve(JSON.parse(text));
         });
       });

@@ -182,6 +182,8 @@ function restHandler(ctx) {
       let answer;
       try {
         let body;
+        const type = (req.headers['content-type'] || 'application/json').split(';')[0];
+        if (text && !type.endsWith('json')) throw new HttpError(415, 'UnsupportedMediaType', `the stand-in takes JSON bodies, not ${type}`);
         try {
           body = text ? JSON.parse(text) : undefined;
         } catch {
