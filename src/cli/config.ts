@@ -52,6 +52,16 @@ export function configCommand(): Command {
       ],
     ),
   );
+  printCmd.addCommand(
+    withExamples(
+      new Command('join-defaults').description("print kubeadm's default JoinConfiguration (with the controlPlane section kubeboot join needs), a starting point for join --config").action(async () => {
+        const { joinDefaultsDocument } = await import('../config/join-config.js');
+        const { toYamlDocuments } = await import('../config/serialize.js');
+        process.stdout.write(toYamlDocuments([joinDefaultsDocument()]));
+      }),
+      [['kubeboot config print join-defaults > join.yaml', 'start a JoinConfiguration for kubeboot join --config']],
+    ),
+  );
   config.addCommand(printCmd);
 
   config.addCommand(
@@ -60,6 +70,15 @@ export function configCommand(): Command {
         .description('check a configuration file: every problem with file, line, column and field; exit 0 when valid, 1 when not')
         .requiredOption('--config <file>', 'the kubeadm-format configuration file')
         .action(async (options: { config: string }) => {
+          const { readFile } = await import('node:fs/promises');
+          // A JoinConfiguration file is checked as join reads it; the init kinds as init does.
+          const join = /^kind:\s*JoinConfiguration\s*$/m.test(await readFile(options.config, 'utf8').catch(() => ''));
+          if (join) {
+            const { loadJoinConfiguration } = await import('../config/join-config.js');
+            printConfigWarnings((await loadJoinConfiguration(options.config)).warnings);
+            process.stdout.write(`ok: ${options.config} is a valid JoinConfiguration\n`);
+            return;
+          }
           const { loadConfig } = await import('../config/load.js');
           const { warnings } = await loadConfig({ file: options.config });
           printConfigWarnings(warnings);

@@ -8,12 +8,48 @@ import { joinPhases } from '../phases/join/index.js';
 import { checkPhaseNames, runPhases, type PhaseTiming, type RunSelection } from '../phases/workflow.js';
 import { containerRuntime } from '../runtime/connect.js';
 import { ADMIN_KUBECONFIG } from '../util/constants.js';
+import { parseGoDuration } from '../util/duration.js';
 import { UsageError } from '../util/errors.js';
+import { printConfigWarnings } from './config-warnings.js';
 import { Host } from '../util/host.js';
 import { ApiClient } from '../util/kube-api.js';
 import type { JoinCliOptions } from './join.js';
 
 const took = (ms: number) => `${(ms / 1000).toFixed(1)}s`;
+
+/** kubeadm's ValidateMixedArguments for join: beside --config only these (and --skip-*) may be given. */
+const ALLOWED_WITH_CONFIG = new Set(['config', 'ignorePreflightErrors', 'dryRun', 'nodeName', 'rootfs', 'verbose', 'endpoint']);
+
+/** The options a JoinConfiguration file gives, in the flags' terms; flags kubeadm forbids beside --config are a usage error. */
+async function optionsFromFile(options: JoinCliOptions): Promise<JoinCliOptions & { discoveryTimeout?: string }> {
+  const mixed = Object.entries(options)
+    .filter(([name, value]) => value !== undefined && !ALLOWED_WITH_CONFIG.has(name) && !name.startsWith('skip'))
+    .map(([name]) => name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`))
+    .sort();
+  if (mixed.length > 0) throw new UsageError(`can not mix '--config' with arguments [${mixed.join(' ')}]`, { hint: 'Set these in the JoinConfiguration instead.' });
+  const { loadJoinConfiguration } = await import('../config/join-config.js');
+  const { fields, warnings } = await loadJoinConfiguration(options.config!);
+  printConfigWarnings(warnings);
+  if (options.endpoint && options.endpoint !== fields.endpoint) process.stderr.write(`warning: the endpoint ${options.endpoint} on the command line is ignored: --config names ${fields.endpoint}\n`);
+  return {
+    controlPlane: true,
+    ...(fields.endpoint ? { endpoint: fields.endpoint } : {}),
+    ...(fields.token ? { token: fields.token } : {}),
+    discoveryTokenCaCertHash: fields.caCertHashes,
+    discoveryTokenUnsafeSkipCaVerification: fields.unsafeSkipCAVerification,
+    ...(fields.certificateKey ? { certificateKey: fields.certificateKey } : {}),
+    ...(fields.advertiseAddress ? { apiserverAdvertiseAddress: fields.advertiseAddress } : {}),
+    ...(fields.bindPort ? { apiserverBindPort: fields.bindPort } : {}),
+    ...(fields.patchesDirectory ? { patches: fields.patchesDirectory } : {}),
+    ...(fields.discoveryTimeout ? { discoveryTimeout: fields.discoveryTimeout } : {}),
+    nodeName: options.nodeName ?? fields.nodeName,
+    skipPhases: [...fields.skipPhases, ...(options.skipPhases ?? [])],
+    ignorePreflightErrors: [...fields.ignorePreflightErrors, ...(options.ignorePreflightErrors ?? [])],
+    dryRun: Boolean(options.dryRun) || fields.dryRun,
+    ...(options.rootfs !== undefined ? { rootfs: options.rootfs } : {}),
+    ...(options.verbose !== undefined ? { verbose: options.verbose } : {}),
+  };
+}
 
 /** Every problem with join's command line at once (exit 2), before anything is contacted. */
 function requestFrom(options: JoinCliOptions, host: { hostname: string; defaultAddress?: string }): JoinRequest {
@@ -44,14 +80,16 @@ function requestFrom(options: JoinCliOptions, host: { hostname: string; defaultA
  * `kubeboot join --control-plane` and `join phase <name>`: discovery first (the cluster is trusted before
  * anything is written), then the cluster's configuration read with the token, then the phases.
  */
-export async function runJoinCommand(options: JoinCliOptions, selection: RunSelection): Promise<void> {
+export async function runJoinCommand(given: JoinCliOptions, selection: RunSelection): Promise<void> {
   const facts = await detectHost();
+  const options = given.config ? await optionsFromFile(given) : given;
   const request = requestFrom(options, facts);
+  const discoveryTimeoutMs = 'discoveryTimeout' in options && typeof options.discoveryTimeout === 'string' ? parseGoDuration(options.discoveryTimeout) : undefined;
   const skip = selection.only ? [] : request.skipPhases;
   checkPhaseNames(joinPhases, skip, '--skip-phases');
   const machine = await Host.open(options.rootfs);
   process.stdout.write(`[discovery] Trying the API server at ${request.endpoint} with token ${request.token.split('.')[0]}\n`);
-  const discovered = await discoverWithToken({ endpoint: request.endpoint, token: request.token, caCertHashes: request.caCertHashes, unsafeSkipCAVerification: request.unsafeSkipCAVerification });
+  const discovered = await discoverWithToken({ endpoint: request.endpoint, token: request.token, caCertHashes: request.caCertHashes, unsafeSkipCAVerification: request.unsafeSkipCAVerification, ...(discoveryTimeoutMs ? { timeoutMs: discoveryTimeoutMs } : {}) });
   process.stdout.write(`[discovery] Cluster info signature and contents are valid; the CA is pinned. Using the API server at ${discovered.server}\n`);
   const tokenClient = new ApiClient({ server: discovered.server, ca: discovered.ca, token: request.token });
   let config;

@@ -6,6 +6,7 @@ import { withExamples } from './help.js';
 import { bindPhases } from './phase-commands.js';
 
 export interface JoinCliOptions {
+  config?: string;
   endpoint?: string;
   controlPlane?: boolean;
   token?: string;
@@ -26,6 +27,7 @@ export interface JoinCliOptions {
 /** The flags `join` and each of its phases take (kubeadm's names). */
 function joinFlags(command: Command): Command {
   return command
+    .option('--config <file>', 'a JoinConfiguration (kubeadm.k8s.io/v1beta4 or v1beta3); beside it only --node-name, --ignore-preflight-errors, --dry-run, --skip-phases and --rootfs')
     .option('--control-plane', 'join as a control-plane node with a stacked etcd member (kubeboot joins control-plane nodes; workers join with kubeadm join)')
     .option('--token <token>', 'the bootstrap token, for discovery and for the TLS bootstrap')
     .option('--discovery-token-ca-cert-hash <sha256:hash>', "the cluster CA's public key pin, as init printed it (repeatable, comma-separated)", list)
@@ -57,5 +59,6 @@ export function joinCommand(): Command {
     ['kubeboot join 10.0.0.10:6443 --control-plane --token abcdef.0123456789abcdef --discovery-token-ca-cert-hash sha256:<hash> --certificate-key <key>', 'the command init --upload-certs printed'],
     ['kubeboot join 10.0.0.10:6443 --control-plane ... --apiserver-advertise-address 10.0.0.12 --patches ./node2-patches', 'with this node\'s address and patches'],
     ['kubeboot join 10.0.0.10:6443 --control-plane ... --dry-run', 'see what it would do'],
+    ['kubeboot join --config join.yaml', 'from a JoinConfiguration (kubeboot config print join-defaults)'],
   ]);
 }

@@ -154,7 +154,36 @@ const kubeletConfiguration = obj({
   ...Object.fromEntries(['nodeStatusUpdateFrequency', 'nodeStatusReportFrequency', 'streamingConnectionIdleTimeout', 'imageMinimumGCAge', 'imageMaximumGCAge', 'volumeStatsAggPeriod', 'cpuManagerReconcilePeriod', 'runtimeRequestTimeout', 'evictionPressureTransitionPeriod', 'shutdownGracePeriod', 'shutdownGracePeriodCriticalPods', 'containerLogMonitorInterval', 'cpuCFSQuotaPeriod'].map((name) => [name, duration])),
 });
 
+function joinConfiguration(version: 'v1beta3' | 'v1beta4'): Schema {
+  const v4 = version === 'v1beta4';
+  return obj({
+    ...typeMeta,
+    ...(v4 ? { dryRun: bool, timeouts } : {}),
+    caCertPath: str,
+    nodeRegistration: obj({
+      name: str,
+      criSocket: str,
+      taints,
+      kubeletExtraArgs: v4 ? argList : map(str),
+      ignorePreflightErrors: list(str),
+      imagePullPolicy: str,
+      ...(v4 ? { imagePullSerial: bool } : {}),
+    }),
+    discovery: obj({
+      bootstrapToken: obj({ token: str, apiServerEndpoint: str, caCertHashes: list(str), unsafeSkipCAVerification: bool }),
+      file: obj({ kubeConfigPath: str }),
+      tlsBootstrapToken: str,
+      ...(v4 ? {} : { timeout: duration }),
+    }),
+    controlPlane: obj({ localAPIEndpoint: obj({ advertiseAddress: str, bindPort: int }), certificateKey: str }),
+    skipPhases: list(str),
+    patches: obj({ directory: str }),
+  });
+}
+
 export const schemas = {
+  'v1beta3/JoinConfiguration': joinConfiguration('v1beta3'),
+  'v1beta4/JoinConfiguration': joinConfiguration('v1beta4'),
   'v1beta3/InitConfiguration': initConfiguration('v1beta3'),
   'v1beta3/ClusterConfiguration': clusterConfiguration('v1beta3'),
   'v1beta4/InitConfiguration': initConfiguration('v1beta4'),

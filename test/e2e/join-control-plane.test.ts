@@ -6,6 +6,7 @@ import { execa } from 'execa';
 import { kubeboot } from '../support/cli.js';
 import { configPath, firstNodeConfig, testNode, type TestNode } from '../support/control-plane-nodes.js';
 import { engine, eventually, newTestRun } from '../support/docker.js';
+import { tempDir } from '../support/temp.js';
 
 // Three control-plane nodes on this one machine (own roots, names, reconcilers, loopback addresses
 // 127.0.0.11-13; kubeadm patches move what would collide on 127.0.0.1): the real etcd as a stacked
@@ -72,6 +73,12 @@ describe('kubeboot join --control-plane: three nodes with stacked etcd on one ma
     const wrongKey = await attempt([key, 'f'.repeat(64)]);
     assert.equal(wrongKey.exitCode, 1);
     assert.match(wrongKey.stderr, /error decoding secret data with provided key/);
+    // An expired or unknown token, through a JoinConfiguration (its timeouts.discovery keeps the wait short).
+    const joinFile = join(await tempDir(), 'join.yaml');
+    await writeFile(joinFile, ['apiVersion: kubeadm.k8s.io/v1beta4', 'kind: JoinConfiguration', 'discovery:', '  bootstrapToken:', `    apiServerEndpoint: ${nodes[0]!.ip}:6443`, '    token: zzzzzz.zzzzzzzzzzzzzzzz', `    caCertHashes: ["${pin}"]`, 'controlPlane:', `  localAPIEndpoint: {advertiseAddress: ${stranger.ip}}`, `  certificateKey: ${key}`, 'nodeRegistration:', `  name: ${stranger.name}`, 'timeouts:', '  discovery: 3s', ''].join('\n'));
+    const unknownToken = await kubeboot(['join', '--config', joinFile, '--rootfs', stranger.root]);
+    assert.equal(unknownToken.exitCode, 1, unknownToken.stderr);
+    assert.match(unknownToken.stderr, /token id "zzzzzz" is invalid for this cluster or it has expired/);
     assert.deepEqual(await readdir(stranger.root), [], 'nothing written');
     assert.equal((await etcdMembers(nodes[0]!)).length, 1, 'no member added');
   });
@@ -112,7 +119,29 @@ describe('kubeboot join --control-plane: three nodes with stacked etcd on one ma
     // As kubeadm's docs have it: after reset, `kubectl delete node` before the name joins again (else join refuses a Ready Node of that name).
     const deleted = await kubectl(nodes[0]!, 'delete', 'node', nodes[2]!.name);
     assert.equal(deleted.exitCode, 0, deleted.stderr);
-    const again = await joinNode(nodes[2]!);
+    // This time from a JoinConfiguration, as `kubeboot config print join-defaults` starts one.
+    const node = nodes[2]!;
+    const value = (flag: string) => joinArgs[joinArgs.indexOf(flag) + 1]!;
+    const file = join(await tempDir(), 'join.yaml');
+    await writeFile(file, `apiVersion: kubeadm.k8s.io/v1beta4
+kind: JoinConfiguration
+discovery:
+  bootstrapToken:
+    apiServerEndpoint: ${joinArgs[0]}
+    token: ${value('--token')}
+    caCertHashes: ["${value('--discovery-token-ca-cert-hash')}"]
+controlPlane:
+  localAPIEndpoint: {advertiseAddress: ${node.ip}}
+  certificateKey: ${value('--certificate-key')}
+nodeRegistration:
+  name: ${node.name}
+  ignorePreflightErrors: [${SHARED_PORTS}]
+patches:
+  directory: ${node.patches}
+`);
+    const valid = await kubeboot(['config', 'validate', '--config', file]);
+    assert.equal(valid.exitCode, 0, valid.stderr);
+    const again = await kubeboot(['join', '--config', file, '--rootfs', node.root]);
     assert.equal(again.exitCode, 0, `${again.stdout}\n${again.stderr}`);
     assert.equal((await etcdMembers(nodes[1]!)).filter((m) => !m.isLearner).length, 3);
   });
