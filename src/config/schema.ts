@@ -42,21 +42,26 @@ const timeouts = obj({
   upgradeManifests: duration,
 });
 
+/** The node's registration, the same in InitConfiguration and JoinConfiguration. */
+function nodeRegistration(v4: boolean): Schema {
+  return obj({
+    name: str,
+    criSocket: str,
+    taints,
+    kubeletExtraArgs: v4 ? argList : map(str),
+    ignorePreflightErrors: list(str),
+    imagePullPolicy: str,
+    ...(v4 ? { imagePullSerial: bool } : {}),
+  });
+}
+
 function initConfiguration(version: 'v1beta3' | 'v1beta4'): Schema {
   const v4 = version === 'v1beta4';
   return obj({
     ...typeMeta,
     bootstrapTokens,
     ...(v4 ? { dryRun: bool, timeouts } : {}),
-    nodeRegistration: obj({
-      name: str,
-      criSocket: str,
-      taints,
-      kubeletExtraArgs: v4 ? argList : map(str),
-      ignorePreflightErrors: list(str),
-      imagePullPolicy: str,
-      ...(v4 ? { imagePullSerial: bool } : {}),
-    }),
+    nodeRegistration: nodeRegistration(v4),
     localAPIEndpoint: obj({ advertiseAddress: str, bindPort: int }),
     certificateKey: str,
     skipPhases: list(str),
@@ -160,15 +165,7 @@ function joinConfiguration(version: 'v1beta3' | 'v1beta4'): Schema {
     ...typeMeta,
     ...(v4 ? { dryRun: bool, timeouts } : {}),
     caCertPath: str,
-    nodeRegistration: obj({
-      name: str,
-      criSocket: str,
-      taints,
-      kubeletExtraArgs: v4 ? argList : map(str),
-      ignorePreflightErrors: list(str),
-      imagePullPolicy: str,
-      ...(v4 ? { imagePullSerial: bool } : {}),
-    }),
+    nodeRegistration: nodeRegistration(v4),
     discovery: obj({
       bootstrapToken: obj({ token: str, apiServerEndpoint: str, caCertHashes: list(str), unsafeSkipCAVerification: bool }),
       file: obj({ kubeConfigPath: str }),
