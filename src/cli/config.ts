@@ -70,11 +70,9 @@ export function configCommand(): Command {
         .description('check a configuration file: every problem with file, line, column and field; exit 0 when valid, 1 when not')
         .requiredOption('--config <file>', 'the kubeadm-format configuration file')
         .action(async (options: { config: string }) => {
-          const { readFile } = await import('node:fs/promises');
           // A JoinConfiguration file is checked as join reads it; the init kinds as init does.
-          const join = /^kind:\s*JoinConfiguration\s*$/m.test(await readFile(options.config, 'utf8').catch(() => ''));
-          if (join) {
-            const { loadJoinConfiguration } = await import('../config/join-config.js');
+          const { holdsJoinConfiguration, loadJoinConfiguration } = await import('../config/join-config.js');
+          if (await holdsJoinConfiguration(options.config)) {
             printConfigWarnings((await loadJoinConfiguration(options.config)).warnings);
             process.stdout.write(`ok: ${options.config} is a valid JoinConfiguration\n`);
             return;
@@ -148,7 +146,8 @@ export function configCommand(): Command {
         .action(async (options: { oldConfig: string; newConfig?: string }) => {
           const { loadConfig } = await import('../config/load.js');
           const { migrateConfig } = await import('../config/migrate.js');
-          const { warnings } = await loadConfig({ file: options.oldConfig, host: NEUTRAL_HOST });
+          const { holdsJoinConfiguration, loadJoinConfiguration } = await import('../config/join-config.js');
+          const { warnings } = (await holdsJoinConfiguration(options.oldConfig)) ? await loadJoinConfiguration(options.oldConfig) : await loadConfig({ file: options.oldConfig, host: NEUTRAL_HOST });
           printConfigWarnings(warnings);
           const migrated = await migrateConfig(options.oldConfig);
           if (options.newConfig) {

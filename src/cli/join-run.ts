@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { detectHost } from '../config/host.js';
 import { createJoinData, joinConfiguration, type JoinRequest } from '../phases/join/data.js';
-import { discoverWithToken } from '../phases/join/discovery.js';
+import { discoverWithFile, discoverWithToken, type DiscoveredCluster } from '../phases/join/discovery.js';
 import { joinPhases } from '../phases/join/index.js';
 import { checkPhaseNames, runPhases, type PhaseTiming, type RunSelection } from '../phases/workflow.js';
 import { containerRuntime } from '../runtime/connect.js';
@@ -12,7 +12,7 @@ import { parseGoDuration } from '../util/duration.js';
 import { UsageError } from '../util/errors.js';
 import { printConfigWarnings } from './config-warnings.js';
 import { Host } from '../util/host.js';
-import { ApiClient } from '../util/kube-api.js';
+import { ApiClient, type ApiCredentials } from '../util/kube-api.js';
 import type { JoinCliOptions } from './join.js';
 
 const took = (ms: number) => `${(ms / 1000).toFixed(1)}s`;
@@ -34,6 +34,7 @@ async function optionsFromFile(options: JoinCliOptions): Promise<JoinCliOptions 
   return {
     controlPlane: true,
     ...(fields.endpoint ? { endpoint: fields.endpoint } : {}),
+    ...(fields.discoveryFile ? { discoveryFile: fields.discoveryFile } : {}),
     ...(fields.token ? { token: fields.token } : {}),
     discoveryTokenCaCertHash: fields.caCertHashes,
     discoveryTokenUnsafeSkipCaVerification: fields.unsafeSkipCAVerification,
@@ -54,16 +55,19 @@ async function optionsFromFile(options: JoinCliOptions): Promise<JoinCliOptions 
 /** Every problem with join's command line at once (exit 2), before anything is contacted. */
 function requestFrom(options: JoinCliOptions, host: { hostname: string; defaultAddress?: string }): JoinRequest {
   const problems: string[] = [];
-  if (!options.endpoint) problems.push('the API server endpoint (host:port, as init printed it) is required');
+  const file = options.discoveryFile;
+  if (!options.endpoint && !file) problems.push('the API server endpoint (host:port, as init printed it) is required');
   if (!options.controlPlane) problems.push('kubeboot join makes control-plane nodes: add --control-plane (worker nodes join with kubeadm join and the kubelet; init printed that command)');
-  if (!options.token) problems.push('--token is required (kubeboot token create prints one on a control-plane node)');
-  if (!options.discoveryTokenCaCertHash?.length && !options.discoveryTokenUnsafeSkipCaVerification) problems.push('--discovery-token-ca-cert-hash is required (or --discovery-token-unsafe-skip-ca-verification, which is unsafe)');
+  if (!options.token && !file) problems.push('--token is required (kubeboot token create prints one on a control-plane node)');
+  if (!file && !options.discoveryTokenCaCertHash?.length && !options.discoveryTokenUnsafeSkipCaVerification) problems.push('--discovery-token-ca-cert-hash is required (or --discovery-token-unsafe-skip-ca-verification, which is unsafe)');
+  if (file && (options.discoveryTokenCaCertHash?.length || options.discoveryTokenUnsafeSkipCaVerification)) problems.push('--discovery-file and --discovery-token-ca-cert-hash / --discovery-token-unsafe-skip-ca-verification are two ways of discovery: give one');
   const advertiseAddress = options.apiserverAdvertiseAddress ?? host.defaultAddress;
   if (!advertiseAddress) problems.push('--apiserver-advertise-address is required: this machine has no default-route address');
   if (problems.length > 0) throw new UsageError(problems.length === 1 ? problems[0]! : `${problems.length} problems with the command line`, problems.length > 1 ? { details: problems } : {});
   return {
-    endpoint: options.endpoint!,
-    token: options.token!,
+    endpoint: options.endpoint ?? '',
+    ...(options.token ? { token: options.token } : {}),
+    ...(file ? { discoveryFile: file } : {}),
     caCertHashes: options.discoveryTokenCaCertHash ?? [],
     unsafeSkipCAVerification: Boolean(options.discoveryTokenUnsafeSkipCaVerification),
     ...(options.certificateKey ? { certificateKey: options.certificateKey } : {}),
@@ -88,10 +92,20 @@ export async function runJoinCommand(given: JoinCliOptions, selection: RunSelect
   const skip = selection.only ? [] : request.skipPhases;
   checkPhaseNames(joinPhases, skip, '--skip-phases');
   const machine = await Host.open(options.rootfs);
-  process.stdout.write(`[discovery] Trying the API server at ${request.endpoint} with token ${request.token.split('.')[0]}\n`);
-  const discovered = await discoverWithToken({ endpoint: request.endpoint, token: request.token, caCertHashes: request.caCertHashes, unsafeSkipCAVerification: request.unsafeSkipCAVerification, ...(discoveryTimeoutMs ? { timeoutMs: discoveryTimeoutMs } : {}) });
-  process.stdout.write(`[discovery] Cluster info signature and contents are valid; the CA is pinned. Using the API server at ${discovered.server}\n`);
-  const tokenClient = new ApiClient({ server: discovered.server, ca: discovered.ca, token: request.token });
+  let discovered: DiscoveredCluster & { user?: ApiCredentials };
+  if (request.discoveryFile) {
+    process.stdout.write(`[discovery] Reading the cluster from ${request.discoveryFile}\n`);
+    discovered = await discoverWithFile(request.discoveryFile);
+    process.stdout.write(`[discovery] The API server at ${discovered.server} holds the file's CA\n`);
+  } else {
+    process.stdout.write(`[discovery] Trying the API server at ${request.endpoint} with token ${request.token!.split('.')[0]}\n`);
+    discovered = await discoverWithToken({ endpoint: request.endpoint, token: request.token!, caCertHashes: request.caCertHashes, unsafeSkipCAVerification: request.unsafeSkipCAVerification, ...(discoveryTimeoutMs ? { timeoutMs: discoveryTimeoutMs } : {}) });
+    process.stdout.write(`[discovery] Cluster info signature and contents are valid; the CA is pinned. Using the API server at ${discovered.server}\n`);
+  }
+  // The cluster's configuration is read as the token (kubeadm's TLS-bootstrap identity), or as the discovery file's user.
+  const identity = request.token ? { token: request.token } : discovered.user?.cert ? { cert: discovered.user.cert, key: discovered.user.key! } : discovered.user?.token ? { token: discovered.user.token } : undefined;
+  if (!identity) throw new UsageError('the discovery file has no user: give --token to read the cluster configuration with');
+  const tokenClient = new ApiClient({ server: discovered.server, ca: discovered.ca, ...identity });
   let config;
   try {
     config = await joinConfiguration(tokenClient, request, facts);

@@ -12,6 +12,7 @@ export interface JoinCliOptions {
   token?: string;
   discoveryTokenCaCertHash?: string[];
   discoveryTokenUnsafeSkipCaVerification?: boolean;
+  discoveryFile?: string;
   certificateKey?: string;
   apiserverAdvertiseAddress?: string;
   apiserverBindPort?: number;
@@ -32,6 +33,7 @@ function joinFlags(command: Command): Command {
     .option('--token <token>', 'the bootstrap token, for discovery and for the TLS bootstrap')
     .option('--discovery-token-ca-cert-hash <sha256:hash>', "the cluster CA's public key pin, as init printed it (repeatable, comma-separated)", list)
     .option('--discovery-token-unsafe-skip-ca-verification', 'trust the cluster without a CA pin (unsafe)')
+    .option('--discovery-file <file-or-url>', 'discover the cluster from a kubeconfig file or https URL instead of the token (its user, or --token, reads the cluster configuration)')
     .option('--certificate-key <key>', 'the key that decrypts the shared certificates uploaded by init --upload-certs')
     .option('--apiserver-advertise-address <ip>', "this node's address for its API server and etcd member (default: the default-route interface address)")
     .addOption(new Option('--apiserver-bind-port <port>', "the port this node's API server binds to (default 6443)").argParser(port))

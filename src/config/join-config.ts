@@ -9,6 +9,7 @@ import { isIP } from 'node:net';
 /** The fields of a JoinConfiguration kubeboot's join uses (v1beta4, v1beta3 read alike). */
 export interface JoinFileFields {
   endpoint?: string;
+  discoveryFile?: string;
   token?: string;
   caCertHashes: string[];
   unsafeSkipCAVerification: boolean;
@@ -76,7 +77,8 @@ export async function loadJoinConfiguration(file: string): Promise<{ fields: Joi
     if (value !== undefined) fields[key] = value;
   };
   set('endpoint', str(bootstrap.apiServerEndpoint));
-  set('token', str(bootstrap.token));
+  set('discoveryFile', str(rec(discovery.file).kubeConfigPath));
+  set('token', str(bootstrap.token) ?? str(discovery.tlsBootstrapToken));
   set('certificateKey', str(controlPlane.certificateKey));
   set('nodeName', str(registration.name));
   set('advertiseAddress', str(endpoint.advertiseAddress));
@@ -85,14 +87,15 @@ export async function loadJoinConfiguration(file: string): Promise<{ fields: Joi
   set('discoveryTimeout', str(timeouts.discovery) ?? str(discovery.timeout));
 
   // What join needs, checked as kubeadm's ValidateJoinConfiguration does, all at once.
-  if (Object.keys(rec(discovery.file)).length > 0) at(['discovery', 'file'], 'kubeboot join discovers the cluster with a bootstrap token; discovery.file is not supported yet');
-  if (!fields.endpoint) at(['discovery', 'bootstrapToken', 'apiServerEndpoint'], 'the API server endpoint (host:port) is required');
-  if (!fields.token) at(['discovery', 'bootstrapToken', 'token'], 'the bootstrap token is required');
-  else if (!BOOTSTRAP_TOKEN.test(fields.token)) at(['discovery', 'bootstrapToken', 'token'], `got ${show(fields.token)}, expected a token of the form "[a-z0-9]{6}.[a-z0-9]{16}"`);
+  const byFile = fields.discoveryFile !== undefined;
+  if (byFile && Object.keys(bootstrap).length > 0) at(['discovery'], 'bootstrapToken and file are two ways of discovery: give one');
+  if (!byFile && !fields.endpoint) at(['discovery', 'bootstrapToken', 'apiServerEndpoint'], 'the API server endpoint (host:port) is required');
+  if (!byFile && !fields.token) at(['discovery', 'bootstrapToken', 'token'], 'the bootstrap token is required');
+  else if (fields.token !== undefined && !BOOTSTRAP_TOKEN.test(fields.token)) at(['discovery', 'bootstrapToken', 'token'], `got ${show(fields.token)}, expected a token of the form "[a-z0-9]{6}.[a-z0-9]{16}"`);
   fields.caCertHashes.forEach((hash, i) => {
     if (!/^sha256:[0-9a-f]{64}$/i.test(hash)) at(['discovery', 'bootstrapToken', 'caCertHashes', i], `got ${show(hash)}, expected sha256:<64 hex digits>`);
   });
-  if (fields.caCertHashes.length === 0 && !fields.unsafeSkipCAVerification) {
+  if (!byFile && fields.caCertHashes.length === 0 && !fields.unsafeSkipCAVerification) {
     at(['discovery', 'bootstrapToken', 'caCertHashes'], 'using token-based discovery without caCertHashes can be unsafe. Set unsafeSkipCAVerification as true in your kubeadm config file or pass --discovery-token-unsafe-skip-ca-verification flag to continue');
   }
   if (Object.keys(controlPlane).length === 0) at(['controlPlane'], 'kubeboot join makes control-plane nodes: controlPlane is required (workers join with kubeadm join and the kubelet)');
@@ -103,6 +106,12 @@ export async function loadJoinConfiguration(file: string): Promise<{ fields: Joi
   problems.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.col ?? 0) - (b.col ?? 0));
   if (problems.some((p) => p.severity === 'error')) throw new ConfigError(file, problems);
   return { fields, warnings: problems };
+}
+
+/** Whether a --config file is a JoinConfiguration file (checked as join reads it, not as init does). */
+export async function holdsJoinConfiguration(file: string): Promise<boolean> {
+  const text = await readConfigText(file).catch(() => '');
+  return /^kind:\s*JoinConfiguration\s*$/m.test(text);
 }
 
 /** `config print join-defaults`: kubeadm's placeholders, with the controlPlane section kubeboot's join needs. */

@@ -1,7 +1,7 @@
 import { parseDocuments, readConfigText } from './read-file.js';
 import { toYamlDocuments } from './serialize.js';
 import { KUBEADM_GROUP } from './types.js';
-import { convertToV1beta4 } from './v1beta3.js';
+import { convertJoinV1beta3, convertToV1beta4 } from './v1beta3.js';
 
 type Raw = Record<string, unknown>;
 
@@ -19,5 +19,7 @@ export async function migrateConfig(file: string): Promise<string> {
   const cluster = bodies.find((body) => isKubeadm(body, 'ClusterConfiguration'));
   const converted = convertToV1beta4(init, cluster);
   if (converted && !init) bodies.unshift(converted);
+  const join = bodies.find((body) => isKubeadm(body, 'JoinConfiguration'));
+  if (join?.apiVersion === 'kubeadm.k8s.io/v1beta3') convertJoinV1beta3(join);
   return toYamlDocuments(bodies);
 }

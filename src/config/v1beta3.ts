@@ -22,6 +22,19 @@ export function convertInitV1beta3(init: Raw): void {
   convertArgsAt(init.nodeRegistration, 'kubeletExtraArgs');
 }
 
+/** Converts a v1beta3 JoinConfiguration body to v1beta4 in place: args as lists, discovery.timeout as timeouts.discovery. */
+export function convertJoinV1beta3(join: Raw): void {
+  join.apiVersion = KUBEADM_V1BETA4;
+  convertArgsAt(join.nodeRegistration, 'kubeletExtraArgs');
+  const discovery = join.discovery;
+  if (isRecord(discovery) && 'timeout' in discovery) {
+    const timeouts = isRecord(join.timeouts) ? join.timeouts : {};
+    timeouts.discovery ??= discovery.timeout;
+    join.timeouts = timeouts;
+    delete discovery.timeout;
+  }
+}
+
 /**
  * Converts a v1beta3 ClusterConfiguration body to v1beta4 in place. Returns
  * apiServer.timeoutForControlPlane, which v1beta4 keeps in InitConfiguration.timeouts.controlPlaneComponentHealthCheck.

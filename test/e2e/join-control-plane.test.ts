@@ -84,11 +84,17 @@ describe('kubeboot join --control-plane: three nodes with stacked etcd on one ma
   });
 
   test('nodes 2 and 3 join: three started voting etcd members, every API server reads what another wrote, four pods on each node', async () => {
-    for (const node of nodes.slice(1)) {
-      const joined = await joinNode(node);
-      assert.equal(joined.exitCode, 0, `${node.name}:\n${joined.stdout}\n${joined.stderr}`);
-      assert.match(joined.stdout, /has joined the cluster as a control-plane node/);
-    }
+    const second = await joinNode(nodes[1]!);
+    assert.equal(second.exitCode, 0, `${nodes[1]!.name}:\n${second.stdout}\n${second.stderr}`);
+    assert.match(second.stdout, /has joined the cluster as a control-plane node/);
+    // Node 3 by file discovery: cluster-info's kubeconfig, as `kubectl get cm cluster-info` gives it, and the token.
+    const info = await kubectl(nodes[0]!, '-n', 'kube-public', 'get', 'configmap', 'cluster-info', '-o', 'jsonpath={.data.kubeconfig}');
+    const discoveryFile = join(await tempDir(), 'discovery.conf');
+    await writeFile(discoveryFile, info.stdout);
+    const node3 = nodes[2]!;
+    const third = await kubeboot(['join', '--control-plane', '--discovery-file', discoveryFile, '--token', joinArgs[joinArgs.indexOf('--token') + 1]!, '--certificate-key', joinArgs[joinArgs.indexOf('--certificate-key') + 1]!, '--apiserver-advertise-address', node3.ip, '--node-name', node3.name, '--patches', node3.patches, '--rootfs', node3.root, '--ignore-preflight-errors', SHARED_PORTS]);
+    assert.equal(third.exitCode, 0, `${node3.name}:\n${third.stdout}\n${third.stderr}`);
+    assert.match(third.stdout, /holds the file's CA[\s\S]*has joined the cluster as a control-plane node/);
     const members = await etcdMembers(nodes[2]!);
     assert.deepEqual(members.map((m) => m.name).sort(), nodes.map((n) => n.name).sort());
     assert.ok(members.every((m) => !m.isLearner && (m.clientURLs ?? []).length > 0), JSON.stringify(members));

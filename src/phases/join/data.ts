@@ -14,8 +14,11 @@ import type { DiscoveredCluster } from './discovery.js';
 
 /** What `kubeboot join --control-plane` is told on its command line (kubeadm's JoinConfiguration fields). */
 export interface JoinRequest {
+  /** host:port (token discovery); with file discovery, the file names the server. */
   endpoint: string;
-  token: string;
+  token?: string;
+  /** --discovery-file: a kubeconfig (path or https URL) instead of token discovery. */
+  discoveryFile?: string;
   caCertHashes: string[];
   unsafeSkipCAVerification: boolean;
   certificateKey?: string;

@@ -4,7 +4,9 @@ import { caCertHashes, parseCaCertHash } from '../../pki/discovery-hash.js';
 import { detachedJws } from '../../pki/jws.js';
 import { KubebootError, UsageError } from '../../util/errors.js';
 import { parse } from 'yaml';
-import { ApiClient } from '../../util/kube-api.js';
+import { readFile } from 'node:fs/promises';
+import { get as httpsGet } from 'node:https';
+import { ApiClient, parseKubeconfig, type ApiCredentials } from '../../util/kube-api.js';
 import { isRecord } from '../../util/records.js';
 
 const CLUSTER_INFO_PATH = '/api/v1/namespaces/kube-public/configmaps/cluster-info';
@@ -100,4 +102,57 @@ export async function discoverWithToken(options: TokenDiscovery): Promise<Discov
     verified.close();
   }
   return { server: infoServer, ca, kubeconfig };
+}
+
+/**
+ * kubeadm's file discovery (app/discovery/file): a kubeconfig file, or an https URL serving one, names the
+ * cluster (server and CA data). The server must prove it holds that CA: cluster-info is read over TLS
+ * verified by it (anonymously; its own server and CA win when it has them, as in kubeadm). The file's
+ * user, if it has one, is what join reads the cluster configuration as; else the token is.
+ */
+export async function discoverWithFile(source: string): Promise<DiscoveredCluster & { user?: ApiCredentials }> {
+  let text: string;
+  try {
+    text = /^https:\/\//.test(source) ? await fetchText(source) : await readFile(source, 'utf8');
+  } catch (err) {
+    throw new KubebootError(`--discovery-file ${source}: ${(err as Error).message}`);
+  }
+  const { server, ca } = (() => {
+    try {
+      return clusterOf(text);
+    } catch {
+      throw new KubebootError(`--discovery-file ${source}: not a kubeconfig with a cluster (server and certificate-authority-data)`);
+    }
+  })();
+  const user = (() => {
+    try {
+      return parseKubeconfig(text, source);
+    } catch {
+      return undefined;
+    }
+  })();
+  const client = new ApiClient({ server, ca });
+  try {
+    const info = await client.find<ConfigMap>(CLUSTER_INFO_PATH);
+    if (info?.data?.kubeconfig) {
+      const fromCluster = clusterOf(info.data.kubeconfig);
+      return { ...fromCluster, kubeconfig: info.data.kubeconfig, ...(user ? { user } : {}) };
+    }
+    return { server, ca, kubeconfig: text, ...(user ? { user } : {}) };
+  } catch (err) {
+    throw new KubebootError(`the API server at ${server} (from --discovery-file) did not prove it holds the CA of the file: ${(err as Error).message}`);
+  } finally {
+    client.close();
+  }
+}
+
+function fetchText(url: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    httpsGet(url, { timeout: 10_000 }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (body += chunk));
+      res.on('end', () => (res.statusCode === 200 ? resolve(body) : reject(new Error(`${url} answered ${res.statusCode}`))));
+    }).on('error', reject);
+  });
 }

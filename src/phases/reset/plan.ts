@@ -88,7 +88,11 @@ export async function applyReset(plan: ResetPlan, host: Host, runtime: Container
     await stopReconciler(host);
     say(`[reset] Stopped the reconciler (pid ${plan.reconcilerPid})`);
   }
-  for (const pod of plan.pods) {
+  // Listed again now that nothing restarts them: the reconciler may have started containers after the
+  // plan was made (while the question was asked, or the etcd member was removed); they are this node's too.
+  const now = [...(await runtime.listPods({ node: plan.node })).values()];
+  const pods = [...plan.pods.filter((p) => !now.some((n) => n.uid === p.uid)), ...now];
+  for (const pod of pods) {
     await stopPod(runtime, pod, { podIP: '127.0.0.1', graceSeconds: 2 }).catch(async () => Promise.all(pod.containers.map((c) => runtime.removeContainer(c.id))));
     say(`[reset] Removed pod ${pod.namespace}/${pod.name} (${pod.containers.length} containers)`);
   }

@@ -44,7 +44,7 @@ async function removeWithRetries(remove: () => Promise<unknown>): Promise<void> 
 /**
  * kubeadm's remove-etcd-member: this node's member leaves the etcd cluster so that the others keep their
  * quorum without it — found by its peer URL through this node's etcd or, when that is down, through the
- * members the API server knows. The last member is never removed from its own cluster (its data goes with
+ * members the API server knows, and removed through the others. The last member is never removed from its own cluster (its data goes with
  * cleanup-node). Failures only warn, as kubeadm's do: reset goes on.
  */
 export const removeEtcdMemberPhase: Phase<ResetData> = {
@@ -63,29 +63,30 @@ export const removeEtcdMemberPhase: Phase<ResetData> = {
       data.say('[reset] No etcd client certificate on this node: the member (if any) cannot be removed; please manually remove this etcd member using etcdctl');
       return;
     }
-    // Asked through another member when the API server names them: etcd refuses a removal ("unhealthy
-    // cluster") unless the member handling it has been connected to the others for a few seconds, which
-    // this node's own member, restarted or just joined, may not have been.
     const local = `https://${advertise}:2379`;
-    const others = (await clusterEndpoints(data)).filter((url) => url !== local);
-    const hosts = others.length > 0 ? [...new Set(others)] : [local];
     const { Etcd3 } = await import('etcd3');
     quietGrpcServerNameWarning();
-    const withClient = async <T>(work: (client: InstanceType<typeof Etcd3>) => Promise<T>): Promise<T> => {
-      const client = new Etcd3({ hosts, credentials, dialTimeout: 5000 });
+    // A client per call: etcd3's circuit breaker would refuse the retries below for a while.
+    const withClient = async <T>(hosts: string[], work: (client: InstanceType<typeof Etcd3>) => Promise<T>): Promise<T> => {
+      const client = new Etcd3({ hosts, credentials, dialTimeout: 3000 });
       try {
         return await work(client);
       } finally {
         client.close();
       }
     };
+    const list = (hosts: string[]) => withClient(hosts, (c) => c.cluster.memberList({ linearizable: true }));
     try {
-      const { members } = await withClient((c) => c.cluster.memberList({ linearizable: true }));
+      // This node's etcd first (quick, and enough for a single member); the members the API server knows when it is down.
+      const { members } = await list([local]).catch(async () => list((await clusterEndpoints(data)).filter((url) => url !== local)));
       const mine = members.find((m) => m.peerURLs[0] === peerURL);
       if (!mine) data.say(`[reset] This node's etcd member (${peerURL}) is not in the cluster: already removed`);
       else if (members.length === 1) data.say('[reset] No other etcd member: this node runs the only one, so it is not removed from a cluster; its data is deleted with the node');
       else {
-        await removeWithRetries(() => withClient((c) => c.cluster.memberRemove({ ID: mine.ID })));
+        // Asked through the other members: etcd refuses a removal ("unhealthy cluster") unless the member
+        // handling it has been connected to the others for a few seconds, which this one may not have been.
+        const others = members.filter((m) => m !== mine).flatMap((m) => m.clientURLs);
+        await removeWithRetries(() => withClient(others, (c) => c.cluster.memberRemove({ ID: mine.ID })));
         data.say(`[reset] Removed etcd member ${mine.name || mine.ID} (${peerURL}); ${members.length - 1} members remain`);
       }
     } catch (err) {

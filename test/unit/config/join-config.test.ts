@@ -54,15 +54,18 @@ test('v1beta3 is read too (discovery.timeout); the init kinds beside it are igno
 });
 
 test('every problem at once, with file:line:col and the field; no pins without the unsafe switch is kubeadm’s error', async () => {
-  const dir = await tempDir({ 'join.yaml': 'apiVersion: kubeadm.k8s.io/v1beta4\nkind: JoinConfiguration\ndiscovery:\n  bootstrapToken:\n    token: nope\n    apiServerEndpoint: 10.0.0.10:6443\n  file: {kubeConfigPath: /x}\n' });
+  const dir = await tempDir({
+    'join.yaml': 'apiVersion: kubeadm.k8s.io/v1beta4\nkind: JoinConfiguration\ndiscovery:\n  bootstrapToken:\n    token: nope\n    apiServerEndpoint: 10.0.0.10:6443\n',
+    'both.yaml': `${v1beta4.replace('discovery:\n', 'discovery:\n  file: {kubeConfigPath: /etc/kubernetes/discovery.conf}\n')}`,
+  });
   await assert.rejects(loadJoinConfiguration(join(dir, 'join.yaml')), (err: Error & { details: string[] }) => {
     const text = err.details.join('\n');
     assert.match(text, /join\.yaml:5:12: JoinConfiguration\.discovery\.bootstrapToken\.token: got "nope"/);
     assert.match(text, /JoinConfiguration\.discovery\.bootstrapToken\.caCertHashes: using token-based discovery without caCertHashes can be unsafe/);
-    assert.match(text, /JoinConfiguration\.discovery\.file: .*not supported yet/);
     assert.match(text, /JoinConfiguration\.controlPlane: kubeboot join makes control-plane nodes/);
     return true;
   });
+  await assert.rejects(loadJoinConfiguration(join(dir, 'both.yaml')), (err: Error & { details: string[] }) => /JoinConfiguration\.discovery: bootstrapToken and file are two ways of discovery/.test(err.details.join('\n')));
 });
 
 test('join --config refuses the flags kubeadm refuses beside it (exit 2), and config validate checks a JoinConfiguration', async () => {
@@ -75,4 +78,14 @@ test('join --config refuses the flags kubeadm refuses beside it (exit 2), and co
   assert.match(valid.stdout, /is a valid JoinConfiguration/);
   const defaults = await kubeboot(['config', 'print', 'join-defaults']);
   assert.match(defaults.stdout, /^kind: JoinConfiguration$/m);
+});
+
+test('config migrate converts a v1beta3 JoinConfiguration: discovery.timeout into timeouts, kubeletExtraArgs into a list', async () => {
+  const dir = await tempDir({ 'old.yaml': 'apiVersion: kubeadm.k8s.io/v1beta3\nkind: JoinConfiguration\ndiscovery:\n  timeout: 2m0s\n  bootstrapToken:\n    token: abcdef.0123456789abcdef\n    apiServerEndpoint: 10.0.0.1:6443\n    unsafeSkipCAVerification: true\nnodeRegistration:\n  kubeletExtraArgs: {v: "4"}\ncontrolPlane:\n  localAPIEndpoint: {advertiseAddress: 10.0.0.2}\n' });
+  const migrated = await kubeboot(['config', 'migrate', '--old-config', join(dir, 'old.yaml')]);
+  assert.equal(migrated.exitCode, 0, migrated.stderr);
+  assert.match(migrated.stdout, /^apiVersion: kubeadm\.k8s\.io\/v1beta4$/m);
+  assert.match(migrated.stdout, /^timeouts:\n {2}discovery: 2m0s$/m);
+  assert.match(migrated.stdout, /kubeletExtraArgs:\n\s+- name: v\n\s+value: "4"/);
+  assert.doesNotMatch(migrated.stdout, /^ {2}timeout:/m);
 });
