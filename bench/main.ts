@@ -4,6 +4,7 @@
 import { writeFile } from 'node:fs/promises';
 import Docker from 'dockerode';
 import { initRows, footprintRows } from './control-plane.js';
+import { joinRows } from './join.js';
 import { pkiRows } from './pki.js';
 import { convergeRows, Podman, reactionRows } from './pods.js';
 import { BENCH_LABEL, benchRun, removeContainers, type Row } from './support.js';
@@ -102,6 +103,7 @@ async function main(): Promise<void> {
     podman = undefined;
     await step('reaction', () => reactionRows(docker, quick ? 5 : 20));
     await step('init', () => initRows(quick ? 1 : 3));
+    await step('join', () => joinRows(quick ? 1 : 3));
     await step('footprint', () => footprintRows(docker, quick ? 10 : 60));
   } finally {
     await cleanup();
