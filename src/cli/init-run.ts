@@ -68,7 +68,7 @@ export async function runInitCommand(options: InitCommandOptions, selection: Run
 }
 
 /** kubeadm's dry run prints the manifests and kubelet files it would write (not keys or kubeconfigs), and the objects it would create. */
-function printDryRun(data: InitData): void {
+export function printDryRun(data: InitData): void {
   const shown = [data.config.kubelet.staticPodPath, KUBELET_ROOT_DIR];
   for (const file of data.host.written.filter((f) => shown.some((dir) => f.path.startsWith(`${dir}/`)))) {
     process.stdout.write(`[dryrun] Would write file ${JSON.stringify(file.path)} with content:\n${file.content.replace(/^/gm, '\t')}\n`);

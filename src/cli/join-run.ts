@@ -13,6 +13,7 @@ import { UsageError } from '../util/errors.js';
 import { printConfigWarnings } from './config-warnings.js';
 import { Host } from '../util/host.js';
 import { ApiClient, type ApiCredentials } from '../util/kube-api.js';
+import { printDryRun } from './init-run.js';
 import type { JoinCliOptions } from './join.js';
 
 const took = (ms: number) => `${(ms / 1000).toFixed(1)}s`;
@@ -130,6 +131,7 @@ export async function runJoinCommand(given: JoinCliOptions, selection: RunSelect
     if (dryRunDir) await rm(dryRunDir, { recursive: true, force: true }).catch(() => undefined);
   }
   const summary = timings.filter((t) => !t.skipped).map((t) => `${t.name} ${took(t.ms)}`).join(', ');
+  if (dryRunDir) printDryRun(data);
   if (dryRunDir || selection.only) {
     process.stdout.write(`[join] ${dryRunDir ? 'dry run, nothing was started or added: ' : ''}${summary}\n`);
     return;

@@ -80,6 +80,11 @@ describe('kubeboot join --control-plane: three nodes with stacked etcd on one ma
     assert.equal(unknownToken.exitCode, 1, unknownToken.stderr);
     assert.match(unknownToken.stderr, /token id "zzzzzz" is invalid for this cluster or it has expired/);
     assert.deepEqual(await readdir(stranger.root), [], 'nothing written');
+    // A dry run shows the joining etcd member's manifest and adds nothing.
+    const dry = await joinNode(nodes[1]!, ['--dry-run']);
+    assert.equal(dry.exitCode, 0, `${dry.stdout}\n${dry.stderr}`);
+    assert.match(dry.stdout, /\[dryrun\] Would write file "\/etc\/kubernetes\/manifests\/etcd\.yaml"[\s\S]*--initial-cluster-state=existing/);
+    assert.deepEqual(await readdir(nodes[1]!.root), [], 'a dry run writes nothing');
     assert.equal((await etcdMembers(nodes[0]!)).length, 1, 'no member added');
   });
 

@@ -6,7 +6,8 @@ import { writeStaticPods } from '../../render/write-manifests.js';
 import { parseGoDuration } from '../../util/duration.js';
 import { KubebootError } from '../../util/errors.js';
 import { quietGrpcServerNameWarning } from '../health.js';
-import { clusterApi } from '../init/cluster-api.js';
+import { ADMIN_KUBECONFIG } from '../../util/constants.js';
+import { ApiClient, readKubeconfig } from '../../util/kube-api.js';
 import { reportFiles } from '../init/report-files.js';
 import type { Phase } from '../workflow.js';
 import type { JoinData } from './data.js';
@@ -15,10 +16,13 @@ const ADVERTISE_ANNOTATION = 'kubeadm.kubernetes.io/etcd.advertise-client-urls';
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const bracket = (ip: string) => (ip.includes(':') ? `[${ip}]` : ip);
 
-/** The client URLs of the cluster's etcd members, from their (mirror) pods' kubeadm annotation, as kubeadm finds them. */
+/**
+ * The client URLs of the cluster's etcd members, from their (mirror) pods' kubeadm annotation, as kubeadm
+ * finds them — read with the admin.conf control-plane-prepare wrote (a read: a dry run does it too).
+ */
 async function memberEndpoints(data: JoinData): Promise<string[]> {
-  const api = await clusterApi(data);
-  const pods = await api.list<Pod>('/api/v1/namespaces/kube-system/pods?labelSelector=component%3Detcd');
+  const admin = new ApiClient(readKubeconfig(data.host.path(ADMIN_KUBECONFIG)));
+  const pods = await admin.get<{ items: Pod[] }>('/api/v1/namespaces/kube-system/pods?labelSelector=component%3Detcd').then((list) => list.items).finally(() => admin.close());
   const urls = pods.flatMap((pod) => (pod.metadata?.annotations?.[ADVERTISE_ANNOTATION] ?? '').split(',').filter(Boolean));
   if (urls.length === 0) throw new KubebootError('no etcd member of the cluster could be found: no etcd pod with the annotation kubeadm.kubernetes.io/etcd.advertise-client-urls', { hint: 'Is the first control-plane node up (kubeboot ps there)?' });
   return [...new Set(urls)];
