@@ -37,6 +37,7 @@ export class MirrorManager {
   private running: Promise<void> | undefined;
   private stopped = false;
   private reachable: boolean | undefined;
+  private reachedOnce = false;
   private failures = 0;
   private nodeUid: string | undefined;
   private lastLease = 0;
@@ -67,9 +68,11 @@ export class MirrorManager {
       this.running = this.sync().finally(() => {
         this.running = undefined;
         const period = this.options.periodMs ?? 2000;
-        // Away: 2 s, 4 s, then every 7 s, the kubelet's registration back-off cap: init's mark-control-plane
-        // waits for the Node, so a control plane that comes up after the reconciler must be seen soon.
-        this.schedule(this.reachable === false ? Math.min(7_000, period * 2 ** Math.min(this.failures, 4)) : period);
+        // Not reached yet: the kubelet's registration back-off (100 ms doubling to 7 s), since init's
+        // mark-control-plane waits for the Node of a control plane that comes up after the reconciler.
+        // Away after that: 2 s, 4 s, then every 7 s.
+        const first = this.reachedOnce ? period : 100;
+        this.schedule(this.reachable === false ? Math.min(7_000, first * 2 ** Math.min(this.failures - 1, 7)) : period);
       });
     }, ms);
   }
@@ -87,6 +90,7 @@ export class MirrorManager {
       await this.syncMirrors(client);
       if (this.reachable !== true) this.options.log('info', this.reachable === false ? 'the API server answers again: mirror pods are synced' : 'mirror pods are kept on the API server', { kubeconfig: this.options.kubeconfig, node: this.options.node });
       this.reachable = true;
+      this.reachedOnce = true;
       this.failures = 0;
     } catch (err) {
       this.failures++;
