@@ -208,6 +208,8 @@ export class PodSync {
       if (start.previous) log('info', 'container restarted', { ...fields, restartCount: start.previous.restartCount + 1, lastExitCode: start.previous.exitCode });
       else log('info', 'container started', fields);
     } catch (err) {
+      // An earlier reconciler's never-started container that will not start either is made anew next time.
+      if (start.existing) await runtime.removeContainer(start.existing.id).catch(() => undefined);
       log('error', 'container could not be started', { pod: pod.key, uid: pod.uid, container: container.name, error: (err as Error).message });
       workers.wakeAt(pod.key, Date.now() + this.options.backoff.initialMs);
     }
