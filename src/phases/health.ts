@@ -1,6 +1,4 @@
-import { readFile } from 'node:fs/promises';
 import { request as httpsRequest } from 'node:https';
-import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import type { KubebootConfig } from '../config/types.js';
 import { containerLogs } from '../runtime/logs.js';
@@ -8,6 +6,7 @@ import type { ContainerRuntime } from '../runtime/runtime.js';
 import { podRow } from '../runtime/pod-status.js';
 import type { Host } from '../util/host.js';
 import type { ComponentName } from './endpoints.js';
+import { etcdCaller } from './etcd-client.js';
 
 /** One try of a health check: undefined when healthy, else what is wrong. */
 export type Probe = () => Promise<string | undefined>;
@@ -48,39 +47,14 @@ export function httpProbe(url: string): Probe {
   };
 }
 
-/**
- * grpc-js passes the host as the TLS server name even when it is an IP address, which makes Node print
- * DEP0123 in the middle of init's progress; that one warning says nothing a user can act on.
- */
-let quieted = false;
-export function quietGrpcServerNameWarning(): void {
-  if (quieted) return;
-  quieted = true;
-  const emit = process.emitWarning.bind(process);
-  process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
-    const code = typeof rest[0] === 'object' && rest[0] !== null ? (rest[0] as { code?: string }).code : rest[1];
-    if (code === 'DEP0123') return;
-    (emit as (...args: unknown[]) => void)(warning, ...rest);
-  }) as typeof process.emitWarning;
-}
-
 /** etcd's health over mTLS with the healthcheck-client certificate, as kubeadm's etcd client checks it (etcd3). */
 export async function etcdProbe(config: KubebootConfig, host: Host, clientUrl: string): Promise<Probe> {
-  const pki = host.path(join(config.cluster.certificatesDir, 'etcd'));
-  const [ca, cert, key] = await Promise.all(['ca.crt', 'healthcheck-client.crt', 'healthcheck-client.key'].map((name) => readFile(join(pki, name))));
-  const { Etcd3 } = await import('etcd3');
-  quietGrpcServerNameWarning();
-  return async () => {
-    const client = new Etcd3({ hosts: clientUrl, credentials: { rootCertificate: ca!, certChain: cert!, privateKey: key! }, dialTimeout: 3000 });
-    try {
-      await client.maintenance.status();
-      return undefined;
-    } catch (err) {
-      return `${clientUrl}: ${(err as Error).message}`;
-    } finally {
-      client.close();
-    }
-  };
+  const call = await etcdCaller(config, host, 3000);
+  return () =>
+    call([clientUrl], (client) => client.maintenance.status()).then(
+      () => undefined,
+      (err: Error) => `${clientUrl}: ${err.message}`,
+    );
 }
 
 /**

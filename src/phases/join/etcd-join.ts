@@ -1,11 +1,11 @@
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Pod } from 'kubernetes-types/core/v1.js';
 import type { Etcd3 } from 'etcd3';
+import { bracket } from '../../render/component-parts.js';
 import { writeStaticPods } from '../../render/write-manifests.js';
 import { parseGoDuration } from '../../util/duration.js';
 import { KubebootError } from '../../util/errors.js';
-import { quietGrpcServerNameWarning } from '../health.js';
+import { etcdCaller } from '../etcd-client.js';
 import { ADMIN_KUBECONFIG } from '../../util/constants.js';
 import { ApiClient, readKubeconfig } from '../../util/kube-api.js';
 import { reportFiles } from '../init/report-files.js';
@@ -14,7 +14,6 @@ import type { JoinData } from './data.js';
 
 const ADVERTISE_ANNOTATION = 'kubeadm.kubernetes.io/etcd.advertise-client-urls';
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const bracket = (ip: string) => (ip.includes(':') ? `[${ip}]` : ip);
 
 /**
  * The client URLs of the cluster's etcd members, from their (mirror) pods' kubeadm annotation, as kubeadm
@@ -26,14 +25,6 @@ async function memberEndpoints(data: JoinData): Promise<string[]> {
   const urls = pods.flatMap((pod) => (pod.metadata?.annotations?.[ADVERTISE_ANNOTATION] ?? '').split(',').filter(Boolean));
   if (urls.length === 0) throw new KubebootError('no etcd member of the cluster could be found: no etcd pod with the annotation kubeadm.kubernetes.io/etcd.advertise-client-urls', { hint: 'Is the first control-plane node up (kubeboot ps there)?' });
   return [...new Set(urls)];
-}
-
-async function etcdClient(data: JoinData, hosts: string[]): Promise<Etcd3> {
-  const pki = data.host.path(join(data.config.cluster.certificatesDir, 'etcd'));
-  const [ca, cert, key] = await Promise.all(['ca.crt', 'healthcheck-client.crt', 'healthcheck-client.key'].map((name) => readFile(join(pki, name))));
-  const { Etcd3 } = await import('etcd3');
-  quietGrpcServerNameWarning();
-  return new Etcd3({ hosts, credentials: { rootCertificate: ca!, certChain: cert!, privateKey: key! }, dialTimeout: 5000 });
 }
 
 /** Retries `attempt` every 500 ms until it returns true or the time is up (kubeadm's etcd API loop). */
@@ -67,16 +58,8 @@ export const etcdJoinPhase: Phase<JoinData> = {
     const peerURL = `https://${bracket(data.config.init.localAPIEndpoint.advertiseAddress)}:2380`;
     const timeout = parseGoDuration(data.config.init.timeouts.etcdAPICall) || 120_000;
     const hosts = await memberEndpoints(data);
-    // A client per call: etcd3's circuit breaker would refuse every call for a while after the errors
-    // etcd gives on purpose here (an unhealthy cluster for a moment, a learner not yet in sync).
-    const withClient = async <T>(work: (client: Etcd3) => Promise<T>): Promise<T> => {
-      const client = await etcdClient(data, hosts);
-      try {
-        return await work(client);
-      } finally {
-        client.close();
-      }
-    };
+    const call = await etcdCaller(data.config, data.host);
+    const withClient = <T>(work: (client: Etcd3) => Promise<T>) => call(hosts, work);
     let members = (await withClient((c) => c.cluster.memberList({ linearizable: true }))).members;
     let mine = members.find((m) => m.peerURLs[0] === peerURL);
     if (data.dryRun) {

@@ -1,13 +1,11 @@
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { Pod } from 'kubernetes-types/core/v1.js';
 import { ADMIN_KUBECONFIG } from '../../util/constants.js';
 import { ApiClient, readKubeconfig } from '../../util/kube-api.js';
-import { quietGrpcServerNameWarning } from '../health.js';
+import { etcdCaller, type EtcdCall } from '../etcd-client.js';
+import { bracket } from '../../render/component-parts.js';
 import type { Phase } from '../workflow.js';
 import { nothingToRemove, type ResetData } from './data.js';
 
-const bracket = (ip: string) => (ip.includes(':') ? `[${ip}]` : ip);
 
 /** The other members' client URLs as the API server knows them (their etcd pods' kubeadm annotation); none when it cannot be asked. */
 async function clusterEndpoints(data: ResetData): Promise<string[]> {
@@ -26,7 +24,7 @@ async function clusterEndpoints(data: ResetData): Promise<string[]> {
 
 /**
  * etcd's "unhealthy cluster" passes once every member has been connected for its health interval (5 s):
- * retried for 15 s, each try with a client of its own (etcd3's circuit breaker would refuse the next calls).
+ * retried for 15 s (each try has a client of its own, see etcdCaller).
  */
 async function removeWithRetries(remove: () => Promise<unknown>): Promise<void> {
   const deadline = Date.now() + 15_000;
@@ -54,27 +52,14 @@ export const removeEtcdMemberPhase: Phase<ResetData> = {
   run: async (data) => {
     const advertise = bracket(data.config.init.localAPIEndpoint.advertiseAddress);
     const peerURL = `https://${advertise}:2380`;
-    const pki = data.host.path(join(data.config.cluster.certificatesDir, 'etcd'));
-    let credentials;
+    let withClient: EtcdCall;
     try {
-      const [ca, cert, key] = await Promise.all(['ca.crt', 'healthcheck-client.crt', 'healthcheck-client.key'].map((name) => readFile(join(pki, name))));
-      credentials = { rootCertificate: ca!, certChain: cert!, privateKey: key! };
+      withClient = await etcdCaller(data.config, data.host, 3000);
     } catch {
       data.say('[reset] No etcd client certificate on this node: the member (if any) cannot be removed; please manually remove this etcd member using etcdctl');
       return;
     }
     const local = `https://${advertise}:2379`;
-    const { Etcd3 } = await import('etcd3');
-    quietGrpcServerNameWarning();
-    // A client per call: etcd3's circuit breaker would refuse the retries below for a while.
-    const withClient = async <T>(hosts: string[], work: (client: InstanceType<typeof Etcd3>) => Promise<T>): Promise<T> => {
-      const client = new Etcd3({ hosts, credentials, dialTimeout: 3000 });
-      try {
-        return await work(client);
-      } finally {
-        client.close();
-      }
-    };
     const list = (hosts: string[]) => withClient(hosts, (c) => c.cluster.memberList({ linearizable: true }));
     try {
       // This node's etcd first (quick, and enough for a single member); the members the API server knows when it is down.
