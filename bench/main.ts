@@ -1,8 +1,9 @@
-// `npm run bench [-- --quick] [-- --json FILE]`: kubeboot measured side by side with its baselines in one
+// `npm run bench [-- --quick] [-- --json FILE] [-- --only STEP,...]`: kubeboot measured side by side with its baselines in one
 // run on this machine (ratios, not absolute times, are what carry over). Prints a table; with --json
 // also writes the rows as JSON and a bar chart of the ratios as SVG next to it.
 import { writeFile } from 'node:fs/promises';
 import Docker from 'dockerode';
+import { cliRows } from './cli.js';
 import { initRows, footprintRows } from './control-plane.js';
 import { joinRows } from './join.js';
 import { pkiRows } from './pki.js';
@@ -11,10 +12,13 @@ import { BENCH_LABEL, benchRun, removeContainers, type Row } from './support.js'
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
+// --only NAME[,NAME]: just these steps (e.g. --only CLI,PKI), for working on one of them.
+const onlyAt = args.indexOf('--only');
+const only = onlyAt >= 0 ? (args[onlyAt + 1] ?? '').split(',') : undefined;
 const jsonAt = args.indexOf('--json');
 const jsonFile = jsonAt >= 0 ? args[jsonAt + 1] : undefined;
-if (jsonAt >= 0 && !jsonFile) {
-  process.stderr.write('usage: npm run bench -- [--quick] [--json FILE]\n');
+if ((jsonAt >= 0 && !jsonFile) || (onlyAt >= 0 && !args[onlyAt + 1])) {
+  process.stderr.write('usage: npm run bench -- [--quick] [--json FILE] [--only STEP,STEP]\n');
   process.exit(2);
 }
 
@@ -83,6 +87,7 @@ async function main(): Promise<void> {
   });
   const rows: Row[] = [];
   const step = async (what: string, fn: () => Promise<Row[]>) => {
+    if (only && !only.includes(what)) return;
     process.stderr.write(`bench: ${what}...\n`);
     const start = Date.now();
     rows.push(...(await fn()));
@@ -90,12 +95,13 @@ async function main(): Promise<void> {
   };
   try {
     await step('PKI', () => pkiRows(quick ? 2 : 5));
-    podman = new Podman();
+    await step('CLI', () => cliRows(docker, quick ? 10 : 30));
+    if (!only || only.includes('converge')) podman = new Podman();
     try {
-      await podman.setup(docker);
+      await podman?.setup(docker);
     } catch (err) {
       process.stderr.write(`bench: podman is not usable here (${(err as Error).message.split('\n')[0]}); its baseline is left out\n`);
-      await podman.teardown();
+      await podman?.teardown();
       podman = undefined;
     }
     await step('converge', () => convergeRows(docker, [10, 50], quick ? 1 : 3, podman));

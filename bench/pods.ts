@@ -21,7 +21,7 @@ spec:
 `;
 
 /** A reconciler in this process on a folder of its own, as `kubeboot kubelet` runs it. */
-async function reconciler(node: string) {
+export async function reconciler(node: string) {
   const dir = await mkdtemp(join(tmpdir(), 'kubeboot-bench-'));
   const folder = join(dir, 'manifests');
   await mkdir(folder);

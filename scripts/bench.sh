@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 
 source scripts/engine-env.sh
 test/standins/build.sh
-npx --no-install tsc -p tsconfig.build.json
+npm run --silent build
 if ! command -v podman >/dev/null || ! command -v catatonit >/dev/null; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     echo "bench: installing podman and catatonit for the podman kube play baseline" >&2

@@ -13,7 +13,7 @@ if ! command -v systemd-analyze >/dev/null && [ "$(id -u)" = 0 ] && command -v a
 fi
 test/standins/build.sh
 npx --no-install tsc --noEmit -p .
-npx --no-install tsc -p tsconfig.build.json
+npm run --silent build
 # The tests run the build just made (test/support/kubeboot-command.ts): the same code, without tsx's start-up.
 export KUBEBOOT_TEST_BUILD=1
 

@@ -1,4 +1,5 @@
 import { Command, Option } from 'commander';
+import { stringify } from 'yaml';
 import { withExamples } from './help.js';
 import { outputOption } from './output-format.js';
 import { printConfigWarnings } from './config-warnings.js';
@@ -71,13 +72,12 @@ export function configCommand(): Command {
         .requiredOption('--config <file>', 'the kubeadm-format configuration file')
         .action(async (options: { config: string }) => {
           // A JoinConfiguration file is checked as join reads it; the init kinds as init does.
-          const { holdsJoinConfiguration, loadJoinConfiguration } = await import('../config/join-config.js');
+          const [{ holdsJoinConfiguration, loadJoinConfiguration }, { loadConfig }] = await Promise.all([import('../config/join-config.js'), import('../config/load.js')]);
           if (await holdsJoinConfiguration(options.config)) {
             printConfigWarnings((await loadJoinConfiguration(options.config)).warnings);
             process.stdout.write(`ok: ${options.config} is a valid JoinConfiguration\n`);
             return;
           }
-          const { loadConfig } = await import('../config/load.js');
           const { warnings } = await loadConfig({ file: options.config });
           printConfigWarnings(warnings);
           process.stdout.write(`ok: ${options.config} is a valid configuration\n`);
@@ -101,7 +101,6 @@ export function configCommand(): Command {
             process.stdout.write(`${list.join('\n')}\n`);
           } else {
             const document = { kind: 'Images', apiVersion: 'output.kubeadm.k8s.io/v1alpha3', images: list };
-            const { stringify } = await import('yaml');
             process.stdout.write(options.output === 'json' ? `${JSON.stringify(document, null, 2)}\n` : stringify(document));
           }
         }),

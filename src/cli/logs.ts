@@ -16,8 +16,7 @@ export function logsCommand(): Command {
     .option('--container-runtime-endpoint <endpoint>', 'the Docker engine, unix:///path/docker.sock (default: DOCKER_HOST)')
     .action(async (pod: string, options: { container?: string; namespace?: string; nodeName?: string; previous?: boolean; follow?: boolean; tail: string; timestamps?: boolean; containerRuntimeEndpoint?: string }) => {
       if (!/^-?\d+$/.test(options.tail)) throw new UsageError(`--tail: got ${JSON.stringify(options.tail)}, expected a number of lines (-1 for all)`);
-      const { connectRuntime } = await import('../runtime/connect.js');
-      const { containerLogs } = await import('../runtime/logs.js');
+      const [{ connectRuntime }, { containerLogs }] = await Promise.all([import('../runtime/connect.js'), import('../runtime/logs.js')]);
       await containerLogs(
         await connectRuntime(options.containerRuntimeEndpoint),
         {

@@ -1,5 +1,4 @@
-import { buildProgram } from './program.js';
-import { reportError } from './report-error.js';
+import { rootFastPath } from './root-fast-path.js';
 
 /** Runs the CLI on `argv` (without node and script) and returns the exit code. */
 export async function main(argv: string[]): Promise<number> {
@@ -8,10 +7,17 @@ export async function main(argv: string[]): Promise<number> {
     if (err.code === 'EPIPE') process.exit(0);
     throw err;
   });
+  const fast = rootFastPath(argv);
+  if (fast !== undefined) {
+    process.stdout.write(fast);
+    return 0;
+  }
   try {
-    await buildProgram().parseAsync(argv, { from: 'user' });
+    const { buildProgram, commandNamed } = await import('./program.js');
+    await (await buildProgram(commandNamed(argv))).parseAsync(argv, { from: 'user' });
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (err) {
+    const { reportError } = await import('./report-error.js');
     return reportError(err);
   }
 }

@@ -1,24 +1,41 @@
 import { Command } from 'commander';
 import { packageInfo } from '../util/package-info.js';
 import { withExamples } from './help.js';
-import { certsCommand } from './certs.js';
-import { configCommand } from './config.js';
-import { initCommand } from './init.js';
-import { kubeletCommand } from './kubelet.js';
-import { logsCommand } from './logs.js';
-import { manifestCommand } from './manifest.js';
-import { imagesCommand } from './images.js';
-import { resetCommand } from './reset.js';
-import { psCommand } from './ps.js';
-import { tokenCommand } from './token.js';
-import { joinCommand } from './join.js';
-import { versionCommand } from './version.js';
+
+/**
+ * The sub-commands, each loaded only when it runs: `init`, `join` and `reset` import their phase lists
+ * (every phase, the x509 and etcd libraries), which costs ~0.4 s that `ps` or `--version` must not pay.
+ * In the order `--help` lists them.
+ */
+const COMMANDS: ReadonlyArray<readonly [string, () => Promise<Command>]> = [
+  ['init', async () => (await import('./init.js')).initCommand()],
+  ['join', async () => (await import('./join.js')).joinCommand()],
+  ['reset', async () => (await import('./reset.js')).resetCommand()],
+  ['certs', async () => (await import('./certs.js')).certsCommand()],
+  ['kubelet', async () => (await import('./kubelet.js')).kubeletCommand()],
+  ['manifest', async () => (await import('./manifest.js')).manifestCommand()],
+  ['ps', async () => (await import('./ps.js')).psCommand()],
+  ['logs', async () => (await import('./logs.js')).logsCommand()],
+  ['images', async () => (await import('./images.js')).imagesCommand()],
+  ['config', async () => (await import('./config.js')).configCommand()],
+  ['token', async () => (await import('./token.js')).tokenCommand()],
+  ['version', async () => (await import('./version.js')).versionCommand()],
+];
+
+/** The sub-command `argv` runs (`help <command>` included), or undefined when it names none of them. */
+export function commandNamed(argv: readonly string[]): string | undefined {
+  // The program's own options (--help, --version) take no value: the first operand is the command.
+  const operands = argv.filter((arg) => !arg.startsWith('-'));
+  const name = operands[0] === 'help' ? operands[1] : operands[0];
+  return COMMANDS.some(([known]) => known === name) ? name : undefined;
+}
 
 /**
  * The command tree. Wiring only: each command parses its flags and calls into src/phases,
- * src/reconciler and friends, which it imports lazily so that `--help` stays fast.
+ * src/reconciler and friends, which it imports lazily so that `--help` stays fast. With `only`, the
+ * other sub-commands are left out (the program is built for one run of that command).
  */
-export function buildProgram(): Command {
+export async function buildProgram(only?: string): Promise<Command> {
   const program = new Command('kubeboot')
     .description(
       'Bootstrap a Kubernetes control plane on this node the way kubeadm does, and keep its static pods running.',
@@ -27,19 +44,9 @@ export function buildProgram(): Command {
     .showSuggestionAfterError(true)
     .exitOverride()
     // Needed for `init`'s own positional options (commander applies them only under a positional root).
-    .enablePositionalOptions()
-    .addCommand(initCommand())
-    .addCommand(joinCommand())
-    .addCommand(resetCommand())
-    .addCommand(certsCommand())
-    .addCommand(kubeletCommand())
-    .addCommand(manifestCommand())
-    .addCommand(psCommand())
-    .addCommand(logsCommand())
-    .addCommand(imagesCommand())
-    .addCommand(configCommand())
-    .addCommand(tokenCommand())
-    .addCommand(versionCommand());
+    .enablePositionalOptions();
+  const wanted = COMMANDS.filter(([name]) => only === undefined || name === only);
+  for (const command of await Promise.all(wanted.map(([, load]) => load()))) program.addCommand(command);
 
   // Every sub-command inherits the same error behaviour: commander throws, main() decides the exit code.
   const inherit = (command: Command): void => {
@@ -52,4 +59,13 @@ export function buildProgram(): Command {
     ['kubeboot version', 'show the version'],
     ['kubeboot <command> --help', 'help and examples for one command'],
   ]);
+}
+
+/** `kubeboot --help` as commander prints it, for the build to keep (root-fast-path.ts). */
+export async function rootHelpText(): Promise<string> {
+  const program = await buildProgram();
+  let text = '';
+  program.configureOutput({ writeOut: (chunk) => void (text += chunk) });
+  await program.parseAsync(['--help'], { from: 'user' }).catch(() => undefined); // commander throws once the help is out
+  return text;
 }

@@ -8,18 +8,13 @@ import { issueLeaf, type Authority } from './certificate.js';
 import { loadAuthority, validityMs } from './certificates.js';
 import { generateKeyPair, privateKeyPem } from './keys.js';
 import { certificateSpecs, kubeconfigSpecs, type CertificateSpec, type KubeconfigSpec } from './spec.js';
+import { decodeEmbedded, type KubeconfigFile } from './kubeconfig-file.js';
 import { x509 } from './x509.js';
 
 export interface KubeconfigResult {
   name: string;
   file: string;
   action: 'created' | 'reused';
-}
-
-/** The parts of a kubeconfig file kubeboot reads back. */
-export interface KubeconfigFile {
-  clusters?: Array<{ name?: string; cluster?: { server?: string; 'certificate-authority-data'?: string } }>;
-  users?: Array<{ name?: string; user?: { 'client-certificate-data'?: string; 'client-key-data'?: string } }>;
 }
 
 const base64 = (text: string) => Buffer.from(text).toString('base64');
@@ -52,10 +47,6 @@ export function kubeconfigClientSpec(spec: KubeconfigSpec): CertificateSpec {
     dnsNames: [],
     ipAddresses: [],
   };
-}
-
-export function decodeEmbedded(data: string | undefined): string | undefined {
-  return data ? Buffer.from(data, 'base64').toString('utf8') : undefined;
 }
 
 /** Issues the client certificate a kubeconfig embeds and renders the file. */

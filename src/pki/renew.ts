@@ -7,7 +7,8 @@ import type { Host } from '../util/host.js';
 import { certificateFacts, issueLeaf, type Authority } from './certificate.js';
 import { loadAuthority, validityMs } from './certificates.js';
 import { generateKeyPair, privateKeyPem } from './keys.js';
-import { decodeEmbedded, kubeconfigClientSpec, type KubeconfigFile } from './kubeconfig.js';
+import { kubeconfigClientSpec } from './kubeconfig.js';
+import { decodeEmbedded, type KubeconfigFile } from './kubeconfig-file.js';
 import { certificateSpecs, kubeconfigSpecs, type CertificateSpec } from './spec.js';
 import { x509 } from './x509.js';
 

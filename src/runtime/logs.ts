@@ -1,6 +1,6 @@
 import { KubebootError, UsageError } from '../util/errors.js';
 import { labels, SANDBOX_CONTAINER } from './labels.js';
-import { podOfContainer } from './pod-stop.js';
+import { podOfContainer } from './pod-labels.js';
 import type { ContainerRuntime, LogOutput, RuntimeContainer, RuntimePod } from './runtime.js';
 
 export interface LogsRequest {

@@ -1,6 +1,7 @@
 import { encodeBackoff } from './backoff.js';
 import { labels } from './labels.js';
-import type { ContainerRequest, PodDescription, SandboxRequest } from './runtime.js';
+import type { Pod } from 'kubernetes-types/core/v1.js';
+import type { ContainerRequest, PodDescription, RuntimeContainer, SandboxRequest } from './runtime.js';
 
 /** The labels every container of a pod carries: what `ps`, adoption and ownership read back. */
 export function podLabels(pod: PodDescription, node: string, statusFile?: string): Record<string, string> {
@@ -32,4 +33,13 @@ export function containerLabels(request: ContainerRequest): Record<string, strin
 export function sandboxLabels(request: SandboxRequest): Record<string, string> {
   const meta = request.pod.pod.metadata!;
   return { ...(meta.labels ?? {}), ...podLabels(request.pod, request.node, request.statusFile), [labels.type]: 'podsandbox', [labels.podSpec]: JSON.stringify(request.pod.pod) };
+}
+
+/** The pod a container was made for, from its label (also when the manifest is gone). */
+export function podOfContainer(c: RuntimeContainer): Pod | undefined {
+  try {
+    return JSON.parse(c.labels[labels.podSpec] ?? '') as Pod;
+  } catch {
+    return undefined;
+  }
 }

@@ -1,6 +1,6 @@
 import type { Container, Pod } from 'kubernetes-types/core/v1.js';
 import { decodeBackoff, restartDecision } from './backoff.js';
-import { podOfContainer } from './pod-stop.js';
+import { podOfContainer } from './pod-labels.js';
 import type { RuntimeContainer, RuntimePod } from './runtime.js';
 import { labels, SANDBOX_CONTAINER } from './labels.js';
 import { latestByName, shouldRestart } from './pod-plan.js';

@@ -1,16 +1,8 @@
-import type { Container, LifecycleHandler, Pod } from 'kubernetes-types/core/v1.js';
+import type { Container, LifecycleHandler } from 'kubernetes-types/core/v1.js';
 import { httpGetHandler, resolvePort } from './handlers.js';
 import { labels, SANDBOX_CONTAINER } from './labels.js';
+import { podOfContainer } from './pod-labels.js';
 import type { ContainerRuntime, ExecResult, RuntimeContainer, RuntimePod } from './runtime.js';
-
-/** The pod a container was made for, from its label (also when the manifest is gone). */
-export function podOfContainer(c: RuntimeContainer): Pod | undefined {
-  try {
-    return JSON.parse(c.labels[labels.podSpec] ?? '') as Pod;
-  } catch {
-    return undefined;
-  }
-}
 
 export interface StopContext {
   /** The grace period; the pod's terminationGracePeriodSeconds when not given. 2 s is the minimum. */

@@ -87,3 +87,13 @@ for (const args of [['ps'], ['logs', 'etcd'], ['images', 'load', '/nonexistent.t
     assert.doesNotMatch(result.stderr, /unexpected/);
   });
 }
+
+// `kubeboot --help` is answered from the text the build kept (src/cli/root-fast-path.ts): it must be
+// what commander prints for the program as it is now, and a build older than the CLI must not be used.
+test('--help from the build is the help commander prints for the current commands', async () => {
+  const { rootHelpText } = await import('../../src/cli/program.js');
+  const fromCommander = await rootHelpText();
+  const result = await kubeboot(['--help']);
+  assert.equal(result.stdout, fromCommander.replace(/\n$/, '')); // execa drops the last newline
+  for (const name of ['init', 'join', 'reset', 'certs', 'ps', 'logs', 'token', 'version']) assert.match(fromCommander, new RegExp(`^ {2}${name}\\b`, 'm'));
+});

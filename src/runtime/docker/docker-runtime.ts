@@ -1,10 +1,10 @@
-import Docker from 'dockerode';
+import type Docker from 'dockerode';
 import { KubebootError } from '../../util/errors.js';
 import type { ContainerRequest, ContainerRuntime, ExecResult, LogOptions, LogOutput, PodQuery, RuntimeEvent, RuntimePod, SandboxRequest } from '../runtime.js';
 import { labels } from '../labels.js';
-import { containerCreateOptions, sandboxCreateOptions } from './create-options.js';
 import { execIn } from './exec.js';
 import { imagePresent, loadImages, pullImage, saveImages } from './images.js';
+import { dockerode } from './dockerode.js';
 import { listPods } from './list-pods.js';
 import { demux } from './stream-frames.js';
 
@@ -14,6 +14,9 @@ function isStatus(err: unknown, code: number): boolean {
 
 /** Ignores the engine's answers that mean "already so": 304 (already stopped or started) and 404 (gone). */
 const unlessAlready = (...codes: number[]) => (err: unknown) => (codes.some((code) => isStatus(err, code)) ? undefined : Promise.reject(err));
+
+/** What only creating containers needs (env expansion, pod folders, quantities): loaded on first use, so that `ps` and `logs` start faster. */
+const creating = () => import('./create-options.js');
 
 /** The Docker engine behind the runtime interface (dockerode over its unix socket). */
 export class DockerRuntime implements ContainerRuntime {
@@ -25,7 +28,8 @@ export class DockerRuntime implements ContainerRuntime {
     if (endpoint !== undefined && !endpoint.startsWith('unix://')) {
       throw new KubebootError(`--container-runtime-endpoint: got ${JSON.stringify(endpoint)}, expected unix:///path/to/docker.sock`);
     }
-    this.docker = endpoint ? new Docker({ socketPath: endpoint.slice('unix://'.length) }) : new Docker();
+    const Dockerode = dockerode();
+    this.docker = endpoint ? new Dockerode({ socketPath: endpoint.slice('unix://'.length) }) : new Dockerode();
     this.endpoint = endpoint ?? process.env.DOCKER_HOST ?? 'unix:///var/run/docker.sock';
   }
 
@@ -50,7 +54,7 @@ export class DockerRuntime implements ContainerRuntime {
   }
 
   async runSandbox(request: SandboxRequest): Promise<string> {
-    const options = sandboxCreateOptions(request);
+    const options = (await creating()).sandboxCreateOptions(request);
     try {
       return await this.createAndStart(options);
     } catch (err) {
@@ -61,7 +65,7 @@ export class DockerRuntime implements ContainerRuntime {
   }
 
   async runContainer(request: ContainerRequest): Promise<string> {
-    return this.createAndStart(await containerCreateOptions(request));
+    return this.createAndStart(await (await creating()).containerCreateOptions(request));
   }
 
   async startContainer(id: string): Promise<void> {

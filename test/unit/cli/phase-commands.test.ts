@@ -12,7 +12,7 @@ function leaves(command: Command, words: string[] = []): Array<{ words: string[]
 // then write the real /etc/kubernetes (this happened once).
 for (const verb of ['init', 'reset']) {
   test(`${verb} phase …: the flags given after any phase name reach that phase`, async () => {
-    const program = buildProgram();
+    const program = await buildProgram();
     const phase = program.commands.find((c) => c.name() === verb)!.commands.find((c) => c.name() === 'phase')!;
     const all = leaves(phase).filter((l) => l.words.length > 0);
     assert.ok(all.length >= (verb === 'init' ? 30 : 3), `${all.length} phase commands`);
