@@ -37,6 +37,10 @@ export class FileSource {
   private again = false;
   private stopped = false;
   private readonly lastGood = new Map<string, StaticPod>();
+  /** The text each last good pod was parsed from: an unchanged file is not parsed again (the relist's main cost at rest). */
+  private readonly lastGoodText = new Map<string, string>();
+  /** What onChange was last given: a relist that finds the same pods says nothing. */
+  private lastEmitted: Map<string, StaticPod> | undefined;
   private readonly firstSeen = new Map<string, Date>();
   private readonly saidOnce = new Set<string>();
 
@@ -135,7 +139,9 @@ export class FileSource {
   private async relist(): Promise<void> {
     const pods = await this.list();
     this.ensureWatch();
-    if (!this.stopped) this.options.onChange(pods);
+    if (this.stopped || (this.lastEmitted && samePods(this.lastEmitted, pods))) return;
+    this.lastEmitted = pods;
+    this.options.onChange(pods);
   }
 
   /** Reads every manifest now; the desired pods by key. */
@@ -186,7 +192,11 @@ export class FileSource {
       owner.set(pod.key, file.systemPath);
       pods.set(pod.key, pod);
     }
-    for (const file of [...this.lastGood.keys()]) if (!present.has(file)) this.lastGood.delete(file);
+    for (const file of [...this.lastGood.keys()]) {
+      if (present.has(file)) continue;
+      this.lastGood.delete(file);
+      this.lastGoodText.delete(file);
+    }
     return pods;
   }
 
@@ -204,6 +214,7 @@ export class FileSource {
     if (size > MAX_MANIFEST_BYTES) return fail([`the file is ${size} bytes, more than the ${MAX_MANIFEST_BYTES} a manifest may have`]);
     const text = await readFile(path, 'utf8').catch(() => undefined);
     if (text === undefined) return previous;
+    if (previous && this.lastGoodText.get(systemPath) === text) return previous;
     let result: ReturnType<typeof parseStaticPod>;
     try {
       result = parseStaticPod(text, { source: systemPath, nodeName });
@@ -216,6 +227,12 @@ export class FileSource {
     this.firstSeen.set(result.pod.uid, seen);
     result.pod.pod.metadata!.annotations!['kubernetes.io/config.seen'] = seen.toISOString();
     this.lastGood.set(systemPath, result.pod);
+    this.lastGoodText.set(systemPath, text);
     return result.pod;
   }
+}
+
+/** The same pods, as the same parsed objects (an unchanged file gives back its last object). */
+function samePods(a: Map<string, StaticPod>, b: Map<string, StaticPod>): boolean {
+  return a.size === b.size && [...a].every(([key, pod]) => b.get(key) === pod);
 }

@@ -1,3 +1,4 @@
+import type { Lease } from 'kubernetes-types/coordination/v1.js';
 import type { Pod } from 'kubernetes-types/core/v1.js';
 import { NodeApiClient } from './api-client.js';
 import type { Logger } from '../util/log.js';
@@ -14,9 +15,16 @@ export interface MirrorOptions {
   log: Logger;
   /** The static pods with their status now. */
   pods: () => Promise<Pod[]>;
-  /** How often mirrors, node status and lease are reconciled (the kubelet: housekeeping 2 s, lease 10 s). */
+  /**
+   * How often mirrors, node status and lease are reconciled: 10 s, the kubelet's node status, lease and
+   * status-manager period. (Its 2 s housekeeping reads a watch-fed cache; here every round lists the
+   * node's pods, so status changes kick a round instead: see kick().)
+   */
   periodMs?: number;
 }
+
+/** The kubelet's nodeStatusReportFrequency default. */
+const NODE_STATUS_REPORT_MS = 5 * 60_000;
 
 const statusCode = (err: unknown): number | undefined => (err as { code?: number }).code;
 
@@ -41,7 +49,11 @@ export class MirrorManager {
   private failures = 0;
   private nodeUid: string | undefined;
   private lastLease = 0;
+  /** The lease as the API server returned it last. */
+  private lease: Lease | undefined;
   private lastNodeStatus = 0;
+  /** When the next round is due after a kick, if one is. */
+  private kickAt: number | undefined;
   private readonly written = new Map<string, string>();
 
   constructor(private readonly options: MirrorOptions) {}
@@ -56,18 +68,23 @@ export class MirrorManager {
     this.client?.close();
   }
 
-  /** Sync soon (a static pod changed). */
-  kick(): void {
-    if (!this.running) this.schedule(0);
+  /** Sync soon: a static pod changed (at once), or a pod's status may have (`delayMs`: changes that come together go together). */
+  kick(delayMs = 0): void {
+    if (this.running || this.stopped) return;
+    if (delayMs > 0 && this.reachable === false) return; // the back-off decides when to try again
+    if (delayMs > 0 && this.kickAt !== undefined && this.kickAt <= Date.now() + delayMs) return; // one is due sooner
+    this.kickAt = Date.now() + delayMs;
+    this.schedule(delayMs);
   }
 
   private schedule(ms: number): void {
     if (this.stopped) return;
     clearTimeout(this.timer);
     this.timer = setTimeout(() => {
+      this.kickAt = undefined;
       this.running = this.sync().finally(() => {
         this.running = undefined;
-        const period = this.options.periodMs ?? 2000;
+        const period = this.options.periodMs ?? 10_000;
         // Not reached yet: the kubelet's registration back-off (100 ms doubling to 7 s), since init's
         // mark-control-plane waits for the Node of a control plane that comes up after the reconciler.
         // Away after that: 2 s, 4 s, then every 7 s.
@@ -126,7 +143,10 @@ export class MirrorManager {
       if (!this.nodeUid) throw new Error(`the API server returned node ${node} without a uid`);
       this.lastNodeStatus = 0;
     }
-    if (Date.now() - this.lastNodeStatus < 10_000) return;
+    // The status kubeboot reports does not change while it runs: like the kubelet with node leases, it is
+    // written when the node is (re)registered and then every nodeStatusReportFrequency (5 min); the
+    // lease, renewed every 10 s, is what says the node is alive.
+    if (Date.now() - this.lastNodeStatus < NODE_STATUS_REPORT_MS) return;
     const current = await client.readNode(node);
     const now = new Date().toISOString();
     await client.replaceNodeStatus({
@@ -146,9 +166,15 @@ export class MirrorManager {
     const { node } = this.options;
     const spec = { holderIdentity: node, leaseDurationSeconds: LEASE_SECONDS, renewTime: new Date().toISOString() };
     const owner = [{ apiVersion: 'v1', kind: 'Node', name: node, uid: this.nodeUid! }];
-    const lease = await client.readLease(LEASE_NAMESPACE, node).catch((err: unknown) => (statusCode(err) === 404 ? undefined : Promise.reject(err)));
-    if (lease) await client.replaceLease({ ...lease, spec: { ...lease.spec, ...spec } });
-    else await client.createLease({ apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: node, namespace: LEASE_NAMESPACE, ownerReferences: owner }, spec });
+    // As the kubelet's lease controller: the lease it wrote last is updated as it is (one PUT); read
+    // again only when that fails (a conflict, or the lease was deleted).
+    const renew = (lease: Lease) => client.replaceLease({ ...lease, spec: { ...lease.spec, ...spec } });
+    let renewed = this.lease ? await renew(this.lease).catch(() => undefined) : undefined;
+    if (!renewed) {
+      const lease = await client.readLease(LEASE_NAMESPACE, node).catch((err: unknown) => (statusCode(err) === 404 ? undefined : Promise.reject(err)));
+      renewed = lease ? await renew(lease) : await client.createLease({ apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: node, namespace: LEASE_NAMESPACE, ownerReferences: owner }, spec });
+    }
+    this.lease = renewed;
     this.lastLease = Date.now();
   }
 

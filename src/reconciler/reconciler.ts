@@ -31,6 +31,8 @@ export interface ReconcilerOptions {
   backoff?: BackoffSettings;
   /** Where probe results and image-pull waits are written for `kubeboot ps`. */
   notes?: StatusNotesWriter;
+  /** A pod's status may have changed (a probe result, a container event): mirrors report it. */
+  onStatusChange?: () => void;
 }
 
 const keyOf = (namespace: string, name: string) => `${namespace}/${name}`;
@@ -61,7 +63,10 @@ export class Reconciler {
     this.probes = new ProbeManager({
       runtime: options.runtime,
       log: options.log,
-      onState: (target, state) => options.notes?.setContainer(target.containerId, state),
+      onState: (target, state) => {
+        options.notes?.setContainer(target.containerId, state);
+        options.onStatusChange?.();
+      },
       onKill: (target, reason, graceSeconds) => {
         this.pods.requestKill(target.podKey, target.containerId, reason, graceSeconds);
         void this.kick(target.podKey);
@@ -124,7 +129,7 @@ export class Reconciler {
     }
     const name = event.labels[labels.podName];
     const namespace = event.labels[labels.podNamespace];
-    if (name && namespace) void this.kick(keyOf(namespace, name));
+    if (name && namespace) void this.kick(keyOf(namespace, name)).then(() => this.options.onStatusChange?.());
   }
 
   /** Runs the pod's worker; a call while it runs makes it run once more afterwards. */

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Agent, request } from 'node:https';
+import { createSecureContext } from 'node:tls';
 import { dirname, resolve } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import type { ObjectMeta } from 'kubernetes-types/meta/v1.js';
@@ -94,7 +95,10 @@ export class ApiClient {
 
   constructor(readonly credentials: ApiCredentials) {
     const { ca, cert, key, insecure } = credentials;
-    this.agent = new Agent({ keepAlive: true, maxSockets: 4, ...(cert && key ? { cert, key } : {}), ...(ca ? { ca } : {}), rejectUnauthorized: !insecure });
+    // One TLS context for every connection: given as cert/key/ca, each new connection parsed them again
+    // (the reconciler's periodic calls outlive the server's idle timeout, so most calls connect anew).
+    const secureContext = createSecureContext({ ...(cert && key ? { cert, key } : {}), ...(ca ? { ca } : {}) });
+    this.agent = new Agent({ keepAlive: true, maxSockets: 4, secureContext, rejectUnauthorized: !insecure });
   }
 
   static fromKubeconfig(path: string): ApiClient {
