@@ -6,6 +6,7 @@ import Docker from 'dockerode';
 import { cliRows } from './cli.js';
 import { initRows, footprintRows } from './control-plane.js';
 import { joinRows } from './join.js';
+import { watchRows } from './watch.js';
 import { pkiRows } from './pki.js';
 import { convergeRows, Podman, reactionRows } from './pods.js';
 import { BENCH_LABEL, benchRun, removeContainers, type Row } from './support.js';
@@ -107,6 +108,7 @@ async function main(): Promise<void> {
     await step('converge', () => convergeRows(docker, [10, 50], quick ? 1 : 3, podman));
     await podman?.teardown();
     podman = undefined;
+    await step('watch', () => watchRows(quick ? 5 : 20));
     await step('reaction', () => reactionRows(docker, quick ? 5 : 20));
     await step('init', () => initRows(quick ? 1 : 3));
     await step('join', () => joinRows(quick ? 1 : 3));

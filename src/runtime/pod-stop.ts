@@ -45,12 +45,14 @@ export async function stopContainer(runtime: ContainerRuntime, c: RuntimeContain
   await runtime.stopContainer(c.id, Math.max(2, Math.ceil(grace - (Date.now() - started) / 1000)));
 }
 
-/** Stops a pod's app containers (each gracefully, at once), then its sandbox, and removes them all. */
+/**
+ * Stops a pod's app containers (each gracefully, at once), then removes them all. The sandbox goes last,
+ * in one engine call: the pause process has nothing to finish, so it is not given a stop of its own
+ * (a removal with force kills it), which took a second stop's time off every deleted pod.
+ */
 export async function stopPod(runtime: ContainerRuntime, pod: RuntimePod, context: StopContext): Promise<void> {
   const apps = pod.containers.filter((c) => c.name !== SANDBOX_CONTAINER);
-  const sandboxes = pod.containers.filter((c) => c.name === SANDBOX_CONTAINER);
   const graceSeconds = context.graceSeconds === undefined ? undefined : Math.max(2, context.graceSeconds);
   await Promise.all(apps.map((c) => stopContainer(runtime, c, { ...context, ...(graceSeconds !== undefined ? { graceSeconds } : {}) })));
-  await Promise.all(sandboxes.map((c) => stopContainer(runtime, c, { ...context, graceSeconds: 2 })));
   await Promise.all(pod.containers.map((c) => runtime.removeContainer(c.id)));
 }

@@ -25,7 +25,7 @@ export interface ContainerRuntime {
   startContainer(id: string): Promise<void>;
   /** Sends the stop signal, and SIGKILL after `timeoutSeconds`; a container already gone is no error. */
   stopContainer(id: string, timeoutSeconds: number): Promise<void>;
-  /** Removes a container (and its anonymous volumes); one already gone is no error. */
+  /** Removes a container (and its anonymous volumes), killing it first if it runs; one already gone is no error. */
   removeContainer(id: string): Promise<void>;
   /** The address of the pod whose sandbox this is, when it has its own network. */
   podAddress(sandboxId: string): Promise<string | undefined>;
