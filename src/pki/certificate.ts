@@ -66,6 +66,15 @@ export async function issueCa(spec: CertificateSpec, keys: KeyPair, algorithm: E
   });
 }
 
+/** Each CA's key identifier, made once for all the certificates it signs (a SHA-1 of its public key each time). */
+const authorityKeyIds = new WeakMap<CryptoKey, Promise<x509.AuthorityKeyIdentifierExtension>>();
+
+function authorityKeyId(publicKey: CryptoKey): Promise<x509.AuthorityKeyIdentifierExtension> {
+  let id = authorityKeyIds.get(publicKey);
+  if (!id) authorityKeyIds.set(publicKey, (id = x509.AuthorityKeyIdentifierExtension.create(publicKey)));
+  return id;
+}
+
 /** A leaf certificate signed by `authority` (pkiutil.NewSignedCert). */
 export async function issueLeaf(
   spec: CertificateSpec,
@@ -78,7 +87,7 @@ export async function issueLeaf(
     new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment, true),
     new x509.ExtendedKeyUsageExtension(spec.usages.map((usage) => USAGE_OIDS[usage])),
     new x509.BasicConstraintsExtension(false, undefined, true),
-    await x509.AuthorityKeyIdentifierExtension.create(authority.keys.publicKey),
+    await authorityKeyId(authority.keys.publicKey),
   ];
   const sans = subjectAltNames(spec);
   if (sans) extensions.push(sans);

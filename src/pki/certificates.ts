@@ -184,17 +184,20 @@ export async function ensureCertificates(config: KubebootConfig, host: Host, opt
   ]);
   const keyOf = new Map<string, KeyPair>(toGenerate.map((spec, i) => [spec.name, keys[i]!]));
 
-  for (const spec of newAuthorities) {
+  // The CAs at once, then every leaf at once: signing and hashing wait on the thread pool.
+  const caCertificates = await Promise.all(newAuthorities.map((spec) => issueCa(spec, keyOf.get(spec.name)!, cluster.encryptionAlgorithm, { validityMs: caValidity, now })));
+  for (const [i, spec] of newAuthorities.entries()) {
     const pair = keyOf.get(spec.name)!;
-    const certificate = await issueCa(spec, pair, cluster.encryptionAlgorithm, { validityMs: caValidity, now });
+    const certificate = caCertificates[i]!;
     authorities.set(spec.name, { certificate, signer: { certificate, keys: pair, algorithm: cluster.encryptionAlgorithm } });
     writes.push({ path: join(dir, `${spec.file}.crt`), content: certificate.toString('pem'), mode: 0o644 });
     writes.push({ path: join(dir, `${spec.file}.key`), content: privateKeyPem(pair.privateKey), mode: 0o600 });
     if (wanted(spec.name)) record(spec, 'created');
   }
-  for (const spec of newLeaves) {
+  const leafCertificates = await Promise.all(newLeaves.map((spec) => issueLeaf(spec, keyOf.get(spec.name)!.publicKey, authorities.get(spec.ca!)!.signer!, { validityMs: leafValidity, now })));
+  for (const [i, spec] of newLeaves.entries()) {
     const pair = keyOf.get(spec.name)!;
-    const certificate = await issueLeaf(spec, pair.publicKey, authorities.get(spec.ca!)!.signer!, { validityMs: leafValidity, now });
+    const certificate = leafCertificates[i]!;
     writes.push({ path: join(dir, `${spec.file}.crt`), content: certificate.toString('pem'), mode: 0o644 });
     writes.push({ path: join(dir, `${spec.file}.key`), content: privateKeyPem(pair.privateKey), mode: 0o600 });
     record(spec, 'created');
