@@ -95,7 +95,7 @@ export async function footprintRows(docker: Docker, seconds: number): Promise<Ro
     await sleep(15_000); // past the startup probes: steady state
     const pid = Number((await readFile(join(cp.root, 'var/run/kubeboot/kubelet.pid'), 'utf8')).trim());
     const four = await sample(pid, seconds);
-    rows.push(row('reconciler idle, 4 control-plane pods: CPU', [four.cpuPercent], '% of a core', undefined, { target: '< 0.5 %', note: `over ${seconds}s, probes running` }));
+    rows.push(row('reconciler idle, 4 control-plane pods: CPU', [four.cpuPercent], '% of a core', undefined, { target: '< 0.5 %', note: `over ${seconds}s, probes running` }, 2));
     rows.push(row('reconciler idle, 4 control-plane pods: RSS', [four.rssMiB], 'MiB', undefined, { target: '≤ 70 MiB' }));
   } finally {
     await reset(cp.root);
@@ -115,7 +115,7 @@ export async function footprintRows(docker: Docker, seconds: number): Promise<Ro
     }
     await sleep(3000);
     const fifty = await sample(child.pid!, seconds);
-    rows.push(row('reconciler idle, 50 pods: CPU', [fifty.cpuPercent], '% of a core', undefined, { note: `over ${seconds}s` }));
+    rows.push(row('reconciler idle, 50 pods: CPU', [fifty.cpuPercent], '% of a core', undefined, { note: `over ${seconds}s` }, 2));
     rows.push(row('reconciler idle, 50 pods: RSS', [fifty.rssMiB], 'MiB'));
   } finally {
     child.kill('SIGTERM');

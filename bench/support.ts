@@ -26,19 +26,20 @@ export function percentile(values: number[], p: number): number {
   return sorted[at]!;
 }
 
-export function row(name: string, values: number[], unit: string, baseline?: { name: string; values: number[] }, extra: Partial<Row> = {}): Row {
+/** `digits`: decimals kept (1; 2 where a target sits near the value, as idle CPU's 0.5 %). */
+export function row(name: string, values: number[], unit: string, baseline?: { name: string; values: number[] }, extra: Partial<Row> = {}, digits = 1): Row {
   const p50 = percentile(values, 50);
   const base = baseline ? percentile(baseline.values, 50) : null;
   return {
     name,
-    value: round(p50),
+    value: round(p50, digits),
     unit,
-    baseline: base === null ? null : round(base),
+    baseline: base === null ? null : round(base, digits),
     ...(baseline ? { baselineName: baseline.name } : {}),
     ratio: base ? round(p50 / base, 2) : null,
     runs: values.length,
-    p50: round(p50),
-    p95: round(percentile(values, 95)),
+    p50: round(p50, digits),
+    p95: round(percentile(values, 95), digits),
     ...extra,
   };
 }
