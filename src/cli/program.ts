@@ -22,10 +22,15 @@ const COMMANDS: ReadonlyArray<readonly [string, () => Promise<Command>]> = [
   ['version', async () => (await import('./version.js')).versionCommand()],
 ];
 
-/** The sub-command `argv` runs (`help <command>` included), or undefined when it names none of them. */
+/**
+ * The sub-command `argv` runs (`help <command>` included), or undefined when it names none of them or
+ * the program's own help comes first (`kubeboot --help ps` lists every command).
+ */
 export function commandNamed(argv: readonly string[]): string | undefined {
   // The program's own options (--help, --version) take no value: the first operand is the command.
-  const operands = argv.filter((arg) => !arg.startsWith('-'));
+  const first = argv.findIndex((arg) => !arg.startsWith('-'));
+  if (first < 0 || argv.slice(0, first).some((arg) => arg === '-h' || arg === '--help')) return undefined;
+  const operands = argv.slice(first).filter((arg) => !arg.startsWith('-'));
   const name = operands[0] === 'help' ? operands[1] : operands[0];
   return COMMANDS.some(([known]) => known === name) ? name : undefined;
 }

@@ -97,3 +97,15 @@ test('--help from the build is the help commander prints for the current command
   assert.equal(result.stdout, fromCommander.replace(/\n$/, '')); // execa drops the last newline
   for (const name of ['init', 'join', 'reset', 'certs', 'ps', 'logs', 'token', 'version']) assert.match(fromCommander, new RegExp(`^ {2}${name}\\b`, 'm'));
 });
+
+test('the program loads only the command that runs, and every command where the help lists them', async () => {
+  const { commandNamed } = await import('../../src/cli/program.js');
+  assert.equal(commandNamed(['ps', '-o', 'json']), 'ps');
+  assert.equal(commandNamed(['help', 'init']), 'init');
+  assert.equal(commandNamed(['--help', 'ps']), undefined);
+  assert.equal(commandNamed(['-h']), undefined);
+  assert.equal(commandNamed(['verison']), undefined); // the suggestion needs every name
+  const result = await kubeboot(['--help', 'ps']);
+  assert.equal(result.exitCode, 0);
+  for (const name of ['init', 'join', 'ps', 'version']) assert.match(result.stdout, new RegExp(`^ {2}${name}\\b`, 'm'));
+});
