@@ -27,15 +27,20 @@ type Loaded = Record<string | symbol, unknown> & ((...args: unknown[]) => unknow
  */
 function deferred(path: string): unknown {
   let real: Loaded | undefined;
-  const load = () => (real ??= require(path) as Loaded);
+  const load = (): Loaded => {
+    // Used while dockerode is still loading: the stand-in must leave the cache for the real one to load.
+    if (!real && require.cache[path]?.exports === standIn) delete require.cache[path];
+    return (real ??= require(path) as Loaded);
+  };
   const Client = function (...args: unknown[]) {
     return Reflect.construct(load().Client as new (...a: unknown[]) => object, args);
   };
-  return new Proxy(function stand() {}, {
+  const standIn: unknown = new Proxy(function stand() {}, {
     get: (_, key) => (key === 'Client' && !real ? Client : load()[key]),
     apply: (_, self, args) => Reflect.apply(load(), self, args),
     construct: (_, args) => Reflect.construct(load() as unknown as new (...a: unknown[]) => object, args),
   });
+  return standIn;
 }
 
 let loaded: typeof DockerodeClass | undefined;
