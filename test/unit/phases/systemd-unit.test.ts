@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { renderUnit, systemdArg } from '../../../src/phases/systemd-unit.js';
+import { tempDir } from '../../support/temp.js';
 
 test('systemd quoting: spaces, quotes, backslashes, % and $ survive as one word each', () => {
   assert.equal(systemdArg('plain'), '"plain"');
@@ -26,10 +27,9 @@ test('the unit runs the reconciler with the command init gives, keeps pods on st
 
 test('systemd-analyze verify accepts the unit, with hostile paths and values on its command line', async () => {
   const { execa } = await import('execa');
-  const { mkdtemp, writeFile } = await import('node:fs/promises');
-  const { tmpdir } = await import('node:os');
+  const { writeFile } = await import('node:fs/promises');
   const { join } = await import('node:path');
-  const dir = await mkdtemp(join(tmpdir(), 'kubeboot-unit-'));
+  const dir = await tempDir(); // removed when the file ends
   const file = join(dir, 'kubeboot-kubelet.service');
   await writeFile(file, renderUnit({
     node: 'n1',
