@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { kubeboot } from '../support/cli.js';
+// Imported here, not inside a test: its clean-up hook must belong to the file (see temp.ts).
+import { tempDir } from '../support/temp.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -53,7 +55,6 @@ test('an invalid output format names the allowed ones', async () => {
 });
 
 test("--config mixed with flags kubeadm does not allow beside it is a usage error naming them, as kubeadm words it", async () => {
-  const { tempDir } = await import('../support/temp.js');
   const dir = await tempDir({ 'c.yaml': 'apiVersion: kubeadm.k8s.io/v1beta4\nkind: ClusterConfiguration\n' });
   const result = await kubeboot(['init', 'phase', 'certs', '--config', `${dir}/c.yaml`, '--rootfs', dir, '--service-cidr', '10.96.0.0/12', '--kubernetes-version', 'v1.34.2', '--node-name', 'n1']);
   assert.equal(result.exitCode, 2);
@@ -61,7 +62,6 @@ test("--config mixed with flags kubeadm does not allow beside it is a usage erro
 });
 
 test('a wrong flag value is blamed on the flag, not on a file', async () => {
-  const { tempDir } = await import('../support/temp.js');
   const result = await kubeboot(['init', 'phase', 'certs', '--rootfs', await tempDir(), '--service-cidr', 'nonsense', '--node-name', 'n1', '--apiserver-advertise-address', '10.0.0.1']);
   assert.equal(result.exitCode, 1);
   assert.match(result.stderr, /flag --service-cidr: ClusterConfiguration\.networking\.serviceSubnet/);
