@@ -61,6 +61,8 @@ echo "==> the API server answers with the cluster CA:"
 curl -sS --cacert "$ROOT/etc/kubernetes/pki/ca.crt" https://127.0.0.1:6443/livez; echo
 if [ "${KUBEBOOT_DEMO_RESET:-}" = 1 ]; then
   kubeboot reset --force --rootfs "$ROOT"
+  rm -rf "$ROOT" # the demo's own throw-away folder (mktemp above): what reset keeps, such as the log, goes with it
+  echo "==> removed the demo's folder $ROOT"
 else
   echo
   echo "It keeps running. Look around:  node bin/kubeboot.js logs kube-apiserver-$NODE"
