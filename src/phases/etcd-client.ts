@@ -26,19 +26,27 @@ export type EtcdCall = <T>(hosts: string[], work: (client: Etcd3) => Promise<T>)
 /**
  * etcd as kubeadm's etcd client reaches it: mTLS with the node's etcd CA and healthcheck-client
  * certificate. A client per call: etcd3's circuit breaker would refuse the calls after the errors etcd
- * gives on purpose (an unhealthy cluster for a moment, a learner not yet in sync) for a while.
+ * gives on purpose (an unhealthy cluster for a moment, a learner not yet in sync) for a while. Each call
+ * has a deadline (`callTimeoutMs`): a member that accepts the connection but cannot commit (no quorum,
+ * mid-election) would otherwise hold a reset or a join forever (it did once, in reset's
+ * remove-etcd-member after a member restarted).
  */
-export async function etcdCaller(config: KubebootConfig, host: Host, dialTimeout = 5000): Promise<EtcdCall> {
+export async function etcdCaller(config: KubebootConfig, host: Host, dialTimeout = 5000, callTimeoutMs = 15_000): Promise<EtcdCall> {
   const pki = host.path(join(config.cluster.certificatesDir, 'etcd'));
   const [ca, cert, key] = await Promise.all(['ca.crt', 'healthcheck-client.crt', 'healthcheck-client.key'].map((name) => readFile(join(pki, name))));
   const { Etcd3 } = await import('etcd3');
   quietGrpcServerNameWarning();
   return async (hosts, work) => {
     const client = new Etcd3({ hosts, credentials: { rootCertificate: ca!, certChain: cert!, privateKey: key! }, dialTimeout });
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`etcd at ${hosts.join(', ')} did not answer within ${callTimeoutMs / 1000}s`)), callTimeoutMs);
+    });
     try {
-      return await work(client);
+      return await Promise.race([work(client), deadline]);
     } finally {
-      client.close();
+      clearTimeout(timer);
+      client.close(); // also ends the call that lost the race
     }
   };
 }
