@@ -19,7 +19,7 @@ export interface FileToWrite extends AtomicWriteOptions {
 export async function writeTogether(files: readonly FileToWrite[]): Promise<void> {
   const staged: Array<{ file: FileToWrite; temp: string; before: string | undefined }> = [];
   // Staged side by side (each file's steps in order): one after another, the fsyncs of init's 22
-  // certificate and key files were most of the certs phase's time.
+  // certificate and key files were about a third of the certs phase's time.
   const results = await Promise.allSettled(
     files.map(async (file) => {
       const folder = dirname(file.path);
