@@ -124,6 +124,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   let mirrors: MirrorManager | undefined;
   try {
     const notes = new StatusNotesWriter(statusNotesPath(host.path(rootDir), node), node, (err) => log('warn', 'cannot write the status file', { error: err.message }));
+    await notes.removeLeftovers();
     parts.add(() => notes.close());
     const reconciler = new Reconciler({
       runtime,

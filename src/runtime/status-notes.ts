@@ -1,5 +1,5 @@
-import { readdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { readdir, readFile, rm } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import type { Pod } from 'kubernetes-types/core/v1.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 
@@ -48,6 +48,17 @@ export class StatusNotesWriter {
 
   constructor(readonly path: string, node: string, private readonly onError: (err: Error) => void) {
     this.notes = { node, pid: process.pid, updated: new Date().toISOString(), containers: {}, waiting: {} };
+  }
+
+  /**
+   * Removes the temp files of this status file that a writer killed mid-write left (writeFileAtomic's
+   * `.<name>.<random>.tmp`): one reconciler runs per node, so at its start they can only be such leftovers.
+   */
+  async removeLeftovers(): Promise<void> {
+    const folder = dirname(this.path);
+    const prefix = `.${basename(this.path)}.`;
+    const names = await readdir(folder).catch(() => [] as string[]);
+    await Promise.all(names.filter((name) => name.startsWith(prefix) && name.endsWith('.tmp')).map((name) => rm(join(folder, name), { force: true })));
   }
 
   snapshot(): StatusNotes {
