@@ -10,11 +10,12 @@ import { containerRuntime } from '../runtime/connect.js';
 import { ADMIN_KUBECONFIG, KUBELET_ROOT_DIR } from '../util/constants.js';
 import { Host } from '../util/host.js';
 import { loadConfigFromOptions, type ConfigOptions } from './config-options.js';
+import { nodeRuntimeFlags, runtimeChoice, type RuntimeFlags } from './runtime-options.js';
 
 const took = (ms: number) => `${(ms / 1000).toFixed(1)}s`;
 
 /** `kubeboot init` and `kubeboot init phase <name>`: the same phases, the same data, one runner. */
-export interface InitCommandOptions extends ConfigOptions {
+export interface InitCommandOptions extends ConfigOptions, RuntimeFlags {
   dryRun?: boolean;
   verbose?: boolean;
   uploadCerts?: boolean;
@@ -22,9 +23,13 @@ export interface InitCommandOptions extends ConfigOptions {
   skipCertificateKeyPrint?: boolean;
 }
 
-export async function runInitCommand(options: InitCommandOptions, selection: RunSelection): Promise<void> {
+export async function runInitCommand(allOptions: InitCommandOptions, selection: RunSelection): Promise<void> {
+  // The runtime flags are the node's, not the cluster's: allowed beside --config.
+  const { containerRuntime: kind, containerRuntimeEndpoint, processBinDir, ...options } = allOptions;
   const { config } = await loadConfigFromOptions(options);
   const machine = await Host.open(options.rootfs);
+  const given: RuntimeFlags = { containerRuntime: kind ?? 'docker', ...(containerRuntimeEndpoint ? { containerRuntimeEndpoint } : {}), ...(processBinDir ? { processBinDir } : {}) };
+  const runtimeFlags = nodeRuntimeFlags(given);
   // --skip-phases lands in InitConfiguration.skipPhases with the file's own (kubeadm honours both).
   const skip = selection.only ? [] : config.init.skipPhases;
   checkPhaseNames(initPhases, skip, '--skip-phases');
@@ -37,7 +42,8 @@ export async function runInitCommand(options: InitCommandOptions, selection: Run
     config,
     ...(patches ? { patches } : {}),
     machine,
-    runtime: containerRuntime(),
+    runtime: containerRuntime(await runtimeChoice(given, machine)),
+    runtimeFlags,
     ...(dryRunDir ? { dryRunDir } : {}),
     uploadCerts: Boolean(options.uploadCerts),
     skipTokenPrint: Boolean(options.skipTokenPrint),

@@ -1,11 +1,12 @@
 import { Command } from 'commander';
 import { addConfigFileOptions, addInitConfigFlags, list, type ConfigOptions } from './config-options.js';
 import { withExamples } from './help.js';
+import { addRuntimeOptions, type RuntimeFlags } from './runtime-options.js';
 import { bindPhases } from './phase-commands.js';
 import { initPhases } from '../phases/init/index.js';
 import type { RunSelection } from '../phases/workflow.js';
 
-interface InitCliOptions extends ConfigOptions {
+interface InitCliOptions extends ConfigOptions, RuntimeFlags {
   dryRun?: boolean;
   uploadCerts?: boolean;
   skipTokenPrint?: boolean;
@@ -17,7 +18,7 @@ interface InitCliOptions extends ConfigOptions {
 
 /** The flags `init` and each of its phases take. */
 function initFlags(command: Command): Command {
-  return addInitConfigFlags(addConfigFileOptions(command))
+  return addRuntimeOptions(addInitConfigFlags(addConfigFileOptions(command)), 'docker')
     .option('--dry-run', 'run against a throw-away folder: start nothing, touch nothing on this host; print the manifests that would be written')
     .option('--ignore-preflight-errors <checks>', 'preflight checks to report as warnings, comma-separated (e.g. Port-6443,Swap), or all', list)
     .option('--token <token>', 'the bootstrap token to create (format [a-z0-9]{6}.[a-z0-9]{16}; default: a new one)')
@@ -49,6 +50,7 @@ export function initCommand(): Command {
     ['kubeboot init --dry-run --config kubeboot.yaml', 'run everything against a temporary folder'],
     ['kubeboot init --skip-phases preflight --ignore-preflight-errors Swap', 'skip or soften checks'],
     ['kubeboot init phase certs --config kubeboot.yaml --rootfs /tmp/node1', 'one phase only'],
+    ['kubeboot init --config kubeboot.yaml --container-runtime process --process-bin-dir /opt/k8s/bin', 'no container engine: the control plane as host processes'],
     ['kubeboot init --config kubeboot.yaml --upload-certs', 'and share the certificates with control-plane nodes that join'],
   ]);
 }

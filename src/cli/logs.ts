@@ -1,6 +1,7 @@
 import { Argument, Command, Option } from 'commander';
 import { UsageError } from '../util/errors.js';
 import { withExamples } from './help.js';
+import { addRuntimeOptions, type RuntimeFlags } from './runtime-options.js';
 
 export function logsCommand(): Command {
   const command = new Command('logs')
@@ -13,12 +14,14 @@ export function logsCommand(): Command {
     .option('-f, --follow', 'stream new lines as they come')
     .addOption(new Option('--tail <lines>', 'only the last N lines (-1: all)').default('-1'))
     .option('--timestamps', 'prefix each line with its time')
-    .option('--container-runtime-endpoint <endpoint>', 'the Docker engine, unix:///path/docker.sock (default: DOCKER_HOST)')
-    .action(async (pod: string, options: { container?: string; namespace?: string; nodeName?: string; previous?: boolean; follow?: boolean; tail: string; timestamps?: boolean; containerRuntimeEndpoint?: string }) => {
+    .option('--rootfs <dir>', 'the root the reconciler ran in (where the process runtime keeps its logs)')
+    .option('--root-dir <dir>', "the reconciler's state folder (the process runtime's logs are under it)", '/var/lib/kubelet');
+  addRuntimeOptions(command).action(async (pod: string, options: RuntimeFlags & { container?: string; namespace?: string; nodeName?: string; previous?: boolean; follow?: boolean; tail: string; timestamps?: boolean; rootfs?: string; rootDir: string }) => {
       if (!/^-?\d+$/.test(options.tail)) throw new UsageError(`--tail: got ${JSON.stringify(options.tail)}, expected a number of lines (-1 for all)`);
-      const [{ connectRuntime }, { containerLogs }] = await Promise.all([import('../runtime/connect.js'), import('../runtime/logs.js')]);
+      if (!options.rootDir.startsWith('/')) throw new UsageError(`--root-dir: got ${JSON.stringify(options.rootDir)}, expected an absolute path`);
+      const [{ connectRuntime }, { containerLogs }, { Host }, { runtimeChoice }] = await Promise.all([import('../runtime/connect.js'), import('../runtime/logs.js'), import('../util/host.js'), import('./runtime-options.js')]);
       await containerLogs(
-        await connectRuntime(options.containerRuntimeEndpoint),
+        await connectRuntime(await runtimeChoice(options, await Host.open(options.rootfs), options.rootDir)),
         {
           pod,
           ...(options.namespace ? { namespace: options.namespace } : {}),

@@ -2,23 +2,24 @@ import { Command } from 'commander';
 import { UsageError } from '../util/errors.js';
 import { withExamples } from './help.js';
 import { outputOption } from './output-format.js';
+import { addRuntimeOptions, type RuntimeFlags } from './runtime-options.js';
 
 export function psCommand(): Command {
   const command = new Command('ps')
     .description('list the static pods on the Docker engine (works without the reconciler running)')
     .option('--node-name <name>', 'only the pods of this node (default: every kubeboot node on the engine)')
-    .option('--container-runtime-endpoint <endpoint>', 'the Docker engine, unix:///path/docker.sock (default: DOCKER_HOST)')
     .option('--rootfs <dir>', 'the root the reconciler ran in (to find its state folder)')
     .option('--root-dir <dir>', "the reconciler's state folder, for pods that have no container yet (e.g. an image that cannot be pulled)", '/var/lib/kubelet')
-    .addOption(outputOption(['text', 'wide', 'json'], 'text'))
-    .action(async (options: { nodeName?: string; containerRuntimeEndpoint?: string; rootfs?: string; rootDir: string; output: string }) => {
+    .addOption(outputOption(['text', 'wide', 'json'], 'text'));
+  addRuntimeOptions(command).action(async (options: RuntimeFlags & { nodeName?: string; rootfs?: string; rootDir: string; output: string }) => {
       // Loaded side by side: each import waits on file reads, and start-up time is what `ps` is judged by.
-      const [{ connectRuntime }, { listPodRows }, { age }, { Host }] = await Promise.all([import('../runtime/connect.js'), import('../runtime/pod-list.js'), import('../runtime/pod-status.js'), import('../util/host.js')]);
+      const [{ connectRuntime }, { listPodRows }, { age }, { Host }, { runtimeChoice }] = await Promise.all([import('../runtime/connect.js'), import('../runtime/pod-list.js'), import('../runtime/pod-status.js'), import('../util/host.js'), import('./runtime-options.js')]);
       if (!options.rootDir.startsWith('/')) throw new UsageError(`--root-dir: got ${JSON.stringify(options.rootDir)}, expected an absolute path`);
       const now = Date.now();
-      const rows = await listPodRows(await connectRuntime(options.containerRuntimeEndpoint), {
+      const host = await Host.open(options.rootfs);
+      const rows = await listPodRows(await connectRuntime(await runtimeChoice(options, host, options.rootDir)), {
         ...(options.nodeName ? { node: options.nodeName.toLowerCase() } : {}),
-        rootDir: (await Host.open(options.rootfs)).path(options.rootDir),
+        rootDir: host.path(options.rootDir),
         now,
       });
       if (options.output === 'json') {

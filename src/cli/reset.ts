@@ -4,8 +4,9 @@ import { resetPhases } from '../phases/reset/index.js';
 import { withExamples } from './help.js';
 import { bindPhases } from './phase-commands.js';
 import { list } from './config-options.js';
+import { addRuntimeOptions, type RuntimeFlags } from './runtime-options.js';
 
-interface ResetOptions {
+interface ResetOptions extends RuntimeFlags {
   config?: string;
   rootfs?: string;
   force?: boolean;
@@ -28,6 +29,7 @@ async function run(options: ResetOptions, selection: RunSelection): Promise<void
   const { Host } = await import('../util/host.js');
   const { INIT_RECORD } = await import('../util/constants.js');
   const { containerRuntime } = await import('../runtime/connect.js');
+  const { runtimeChoice } = await import('./runtime-options.js');
   const { checkPhaseNames, runPhases } = await import('../phases/workflow.js');
   checkPhaseNames(resetPhases, selection.skip ?? [], '--skip-phases');
   const host = await Host.open(options.rootfs);
@@ -38,7 +40,7 @@ async function run(options: ResetOptions, selection: RunSelection): Promise<void
   const data = {
     config,
     host,
-    runtime: containerRuntime(),
+    runtime: containerRuntime(await runtimeChoice(options, host)),
     force: Boolean(options.force),
     dryRun: Boolean(options.dryRun),
     ...(process.stdin.isTTY ? { confirm } : {}),
@@ -49,7 +51,7 @@ async function run(options: ResetOptions, selection: RunSelection): Promise<void
 
 /** The flags reset and each of its phases take. */
 function resetFlags(command: Command): Command {
-  return command
+  return addRuntimeOptions(command)
     .option('--config <file>', 'the configuration init used (default: the copy init kept in /etc/kubernetes/kubeboot-init.yaml)')
     .option('--rootfs <dir>', 'the root init wrote under')
     .option('-f, --force', 'do not ask for confirmation')

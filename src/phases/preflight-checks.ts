@@ -63,10 +63,12 @@ export const checks: Check[] = [
     name: 'CRI',
     run: async (context) => {
       try {
+        await context.runtime.connect();
         context.engine = await context.runtime.describe();
         return [];
       } catch (err) {
-        return [error('CRI', `no container engine answers at ${context.runtime.endpoint} (${(err as Error).message}); start Docker or set DOCKER_HOST`)];
+        const { message, hint } = err as { message: string; hint?: string };
+        return [error('CRI', hint ? `${message}; ${hint}` : `no container engine answers at ${context.runtime.endpoint} (${message}); start Docker or set DOCKER_HOST`)];
       }
     },
   },
@@ -105,7 +107,8 @@ export const checks: Check[] = [
     name: 'ImagePull',
     run: async (context) => {
       const missing: string[] = [];
-      for (const { image } of controlPlaneImages(context.config.cluster)) {
+      for (const { component, image } of controlPlaneImages(context.config.cluster)) {
+        if (component === 'pause' && !context.runtime.usesSandboxImage) continue;
         const present = await context.runtime.imagePresent(image);
         if (!present) missing.push(image);
       }

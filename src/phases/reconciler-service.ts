@@ -44,6 +44,8 @@ export interface StartOptions {
   /** The KubeletConfiguration as the system sees it (under --rootfs). */
   configPath: string;
   sandboxImage: string;
+  /** The node's runtime flags (`container-runtime` → `process`, ...), passed on as they are. */
+  runtimeFlags?: Record<string, string>;
 }
 
 /**
@@ -59,6 +61,7 @@ export function reconcilerCommand(options: StartOptions): string[] {
     '--config', options.host.path(options.configPath),
     '--hostname-override', options.node,
     '--pod-infra-container-image', options.sandboxImage,
+    ...Object.entries(options.runtimeFlags ?? {}).flatMap(([name, value]) => [`--${name}`, value]),
     ...(options.host.rootfs ? ['--rootfs', options.host.rootfs] : []),
   ];
 }

@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 import { detectHost } from '../config/host.js';
 import { loadKubeletConfigFile } from '../config/kubelet-config.js';
 import { formatProblem } from '../config/problems.js';
-import { connectRuntime } from '../runtime/connect.js';
+import { connectRuntime, runtimeKind } from '../runtime/connect.js';
 import { watchEngineEvents } from '../runtime/event-watch.js';
 import { labels } from '../runtime/labels.js';
 import type { ContainerRuntime } from '../runtime/runtime.js';
@@ -27,7 +27,10 @@ export interface DaemonOptions {
   podManifestPath?: string;
   hostnameOverride?: string;
   rootfs?: string;
+  /** --container-runtime: docker (default) or process; --process-bin-dir for the latter. */
+  containerRuntime?: string;
   containerRuntimeEndpoint?: string;
+  processBinDir?: string;
   podInfraContainerImage?: string;
   /** The kubelet's --root-dir (default /var/lib/kubelet), under --rootfs. */
   rootDir?: string;
@@ -117,7 +120,14 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   if (options.kubeconfig && !existsSync(options.kubeconfig)) {
     throw new KubebootError(`--kubeconfig ${options.kubeconfig}: no such file`, { hint: 'Give the kubeconfig of this node (kubeboot init writes /etc/kubernetes/kubelet.conf), or leave --kubeconfig out to run without an API server.' });
   }
-  const runtime = await connectRuntime(options.containerRuntimeEndpoint);
+  const kind = runtimeKind(options.containerRuntime);
+  const runtime = await connectRuntime({
+    host,
+    rootDir,
+    ...(kind ? { kind } : {}),
+    ...(options.containerRuntimeEndpoint ? { endpoint: options.containerRuntimeEndpoint } : {}),
+    ...(options.processBinDir ? { binDir: options.processBinDir } : {}),
+  });
   const hostIP = (await detectHost()).defaultAddress ?? '127.0.0.1';
 
   const parts = new Parts();

@@ -137,14 +137,16 @@ export class PodSync {
       }
       const attempt = Math.max(-1, ...previous.map((c) => c.attempt)) + 1;
       try {
-        await ensureImage(runtime, this.options.sandboxImage, 'IfNotPresent', this.images);
+        if (runtime.usesSandboxImage) await ensureImage(runtime, this.options.sandboxImage, 'IfNotPresent', this.images);
         const notes = this.options.notes;
         sandboxId = await this.options.slots.run(() => runtime.runSandbox({ pod, node: this.options.node, image: this.options.sandboxImage, attempt, ...(notes ? { statusFile: notes.path } : {}) }));
         recreated = true;
         this.sandboxFailures.succeeded(pod.uid);
+        this.sandboxWaiting(pod, undefined);
       } catch (err) {
         const message = (err as Error).message;
         this.sandboxFailures.failed(pod.uid, message);
+        this.sandboxWaiting(pod, { reason: 'CreatePodSandboxError', message });
         this.sayOnce(`${pod.key}|sandbox`, message, () => log('error', 'pod sandbox could not be started', { pod: pod.key, error: message }));
         workers.wakeAt(pod.key, this.sandboxFailures.waiting(pod.uid)?.notBefore ?? Date.now() + this.options.backoff.initialMs);
         return undefined;
@@ -152,6 +154,11 @@ export class PodSync {
       this.said.delete(`${pod.key}|sandbox`);
     }
     return { address: (await runtime.podAddress(sandboxId)) ?? hostIP, recreated };
+  }
+
+  /** Why a pod's containers wait for its sandbox (the kubelet's CreatePodSandboxError), for `ps`. */
+  private sandboxWaiting(pod: StaticPod, value: { reason: string; message: string } | undefined): void {
+    for (const container of pod.pod.spec?.containers ?? []) this.options.notes?.setWaiting(`${pod.uid}/${container.name}`, value);
   }
 
   private async startContainer(pod: StaticPod, current: RuntimePod | undefined, start: ContainerStart, podIP: string): Promise<void> {

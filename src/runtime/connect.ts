@@ -1,17 +1,49 @@
+import { join } from 'node:path';
+import { KUBELET_ROOT_DIR } from '../util/constants.js';
+import { UsageError } from '../util/errors.js';
+import type { Host } from '../util/host.js';
 import { DockerRuntime } from './docker/docker-runtime.js';
+import { DEFAULT_PROCESS_BIN_DIR } from './process/binaries.js';
+import { PROCESS_STATE_DIR } from './process/records.js';
+import { ProcessRuntime } from './process/process-runtime.js';
 import type { ContainerRuntime } from './runtime.js';
 
-/**
- * The container runtime at `endpoint` (the kubelet's --container-runtime-endpoint, `unix:///path`;
- * default DOCKER_HOST, else /var/run/docker.sock). The one place that picks an implementation.
- */
-export function containerRuntime(endpoint?: string): ContainerRuntime {
-  return new DockerRuntime(endpoint);
+export const RUNTIME_KINDS = ['docker', 'process'] as const;
+export type RuntimeKind = (typeof RUNTIME_KINDS)[number];
+
+/** Which runtime, and where: the flags `--container-runtime`, `--container-runtime-endpoint`, `--process-bin-dir`. */
+export interface RuntimeChoice {
+  kind?: RuntimeKind;
+  /** The Docker engine (`unix:///path`); default DOCKER_HOST, else /var/run/docker.sock. */
+  endpoint?: string;
+  /** The process runtime's binaries (a system path, under the host's --rootfs). */
+  binDir?: string;
+  /** The machine (under --rootfs), for the process runtime's folders. */
+  host?: Host;
+  /** The reconciler's --root-dir (a system path), where the process runtime keeps its state. */
+  rootDir?: string;
 }
 
-/** The runtime, once it has answered; otherwise one error naming the endpoint and what to do. */
-export async function connectRuntime(endpoint?: string): Promise<ContainerRuntime> {
-  const runtime = containerRuntime(endpoint);
+/** Checks a --container-runtime value. */
+export function runtimeKind(value: string | undefined, flag = '--container-runtime'): RuntimeKind | undefined {
+  if (value === undefined) return undefined;
+  if (!(RUNTIME_KINDS as readonly string[]).includes(value)) throw new UsageError(`${flag}: got ${JSON.stringify(value)}, expected one of ${RUNTIME_KINDS.join(', ')}`);
+  return value as RuntimeKind;
+}
+
+/** The runtime a choice names: the one place that picks an implementation. */
+export function containerRuntime(choice: RuntimeChoice = {}): ContainerRuntime {
+  if (choice.kind !== 'process') return new DockerRuntime(choice.endpoint);
+  const onHost = (path: string) => (choice.host ? choice.host.path(path) : path);
+  return new ProcessRuntime({
+    binDir: onHost(choice.binDir ?? DEFAULT_PROCESS_BIN_DIR),
+    stateDir: join(onHost(choice.rootDir ?? KUBELET_ROOT_DIR), PROCESS_STATE_DIR),
+  });
+}
+
+/** The runtime, once it has answered; otherwise one error naming where it looked and what to do. */
+export async function connectRuntime(choice: RuntimeChoice = {}): Promise<ContainerRuntime> {
+  const runtime = containerRuntime(choice);
   await runtime.connect();
   return runtime;
 }

@@ -19,6 +19,7 @@ export async function ensureImage(runtime: ContainerRuntime, image: string, poli
     await runtime.pullImage(image);
   } catch (err) {
     if (present) return; // Always, but the registry is unreachable: run what we have
+    if (err instanceof ImageNeverPullError) throw err; // a runtime that cannot pull says why itself
     throw new Error(`image ${image} is not present and cannot be pulled (${(err as Error).message.split('\n')[0]})`);
   }
 }
@@ -32,6 +33,7 @@ export async function pullImageForUser(runtime: ContainerRuntime, image: string,
   try {
     await runtime.pullImage(image, progress);
   } catch (err) {
+    if (err instanceof ImageNeverPullError) throw new KubebootError(err.message, { hint: (err as { hint?: string }).hint ?? AIR_GAPPED_HINT });
     throw new KubebootError(`image ${image} is not on this machine and cannot be pulled (${(err as Error).message.split('\n')[0]?.trim()})`, { hint: AIR_GAPPED_HINT });
   }
 }

@@ -10,6 +10,8 @@ import type { BackoffLabel } from './backoff.js';
 export interface ContainerRuntime {
   /** Where the engine is, for messages (`unix:///var/run/docker.sock`). */
   readonly endpoint: string;
+  /** False when the runtime makes no sandboxes (the process runtime): the sandbox image is then never asked for. */
+  readonly usesSandboxImage: boolean;
   /** Resolves when the engine answers; otherwise one error that names the endpoint and what to do. */
   connect(): Promise<void>;
   /** A line that names the engine and its version, for preflight. */

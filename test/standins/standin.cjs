@@ -23,6 +23,20 @@ const { restHandler } = require('./lib/rest.cjs');
 const { runControllers } = require('./lib/controllers.cjs');
 
 const component = path.basename(process.argv[1]);
+// Beside the script when installed as processes (install-processes.sh), else where the image keeps them.
+const SUPPORT = fs.existsSync(path.join(__dirname, 'etc', 'version')) ? path.join(__dirname, 'etc') : '/etc/kubeboot-standin';
+const VERSION = (() => {
+  try {
+    return fs.readFileSync(path.join(SUPPORT, 'version'), 'utf8').trim();
+  } catch {
+    return 'v1.34.2'; // run from the source tree (tests): the version the images are built as
+  }
+})();
+if (process.argv[2] === '--version') {
+  // As the real components print it: the process runtime checks a binary's version against the image tag.
+  process.stdout.write(`Kubernetes ${VERSION}\n`);
+  process.exit(0);
+}
 const args = new Map();
 for (const arg of process.argv.slice(2)) {
   const match = /^--([^=]+)(?:=(.*))?$/s.exec(arg);
@@ -159,13 +173,7 @@ async function apiserver() {
 
   const host = args.get('bind-address') || '0.0.0.0';
   const port = Number(args.get('secure-port') || 6443);
-  const version = (() => {
-    try {
-      return fs.readFileSync('/etc/kubeboot-standin/version', 'utf8').trim();
-    } catch {
-      return 'v1.34.2'; // run from the source tree (tests): the version the images are built as
-    }
-  })();
+  const version = VERSION;
   const nodeUid = async (who) => {
     const node = /^system:node:(.+)$/.exec(who.user);
     const found = node && (await store.get(`/registry/minions/${node[1]}`));
@@ -205,8 +213,8 @@ async function controllerOrScheduler(defaultPort) {
     host: args.get('bind-address') || '0.0.0.0',
     port: Number(args.get('secure-port') || defaultPort),
     // The real components make a self-signed serving certificate when given none; this one was made when the image was built.
-    cert: fs.readFileSync('/etc/kubeboot-standin/serving.crt', 'utf8'),
-    key: fs.readFileSync('/etc/kubeboot-standin/serving.key', 'utf8'),
+    cert: fs.readFileSync(path.join(SUPPORT, 'serving.crt'), 'utf8'),
+    key: fs.readFileSync(path.join(SUPPORT, 'serving.key'), 'utf8'),
     routes: health,
   });
   if (component === 'kube-controller-manager') {

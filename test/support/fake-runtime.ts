@@ -32,6 +32,7 @@ interface FakeContainer {
  */
 export class FakeRuntime implements ContainerRuntime {
   readonly endpoint = 'fake://';
+  readonly usesSandboxImage = true;
   readonly containers = new Map<string, FakeContainer>();
   readonly images = new Set<string>();
   /** Every call that changes something, in order: `run <name>`, `start <name>`, `stop <name>`, `remove <name>`. */

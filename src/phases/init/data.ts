@@ -15,6 +15,8 @@ export interface InitData {
   /** The machine itself (under --rootfs): what preflight looks at, even in a dry run. */
   machine: Host;
   runtime: ContainerRuntime;
+  /** The node's runtime flags (`container-runtime` → `process`, ...): kept in kubeadm-flags.env and given to the reconciler. */
+  runtimeFlags: Record<string, string>;
   dryRun: boolean;
   /** --ignore-preflight-errors, with the configuration's nodeRegistration.ignorePreflightErrors. */
   ignorePreflightErrors: string[];
@@ -57,6 +59,7 @@ export interface InitOptions {
   /** The machine's root (`--rootfs`), already checked. */
   machine: Host;
   runtime: ContainerRuntime;
+  runtimeFlags?: Record<string, string>;
   /** A dry run writes into this throw-away folder instead, and starts nothing. */
   dryRunDir?: string;
   ignorePreflightErrors?: readonly string[];
@@ -77,6 +80,7 @@ export function createInitData(options: InitOptions): InitData {
     host: options.dryRunDir ? Host.scratch(options.dryRunDir) : options.machine,
     machine: options.machine,
     runtime: options.runtime,
+    runtimeFlags: options.runtimeFlags ?? {},
     dryRun: options.dryRunDir !== undefined,
     ignorePreflightErrors: [...config.init.nodeRegistration.ignorePreflightErrors, ...(options.ignorePreflightErrors ?? [])],
     warnings: [],

@@ -1,4 +1,5 @@
 import { imageOf } from '../../config/images.js';
+import { KUBELET_FLAGS_FILE, renderKubeletFlags } from '../../config/kubelet-flags.js';
 import { toYamlDocuments } from '../../config/serialize.js';
 import { writeKubeletConfiguration } from '../../render/write-manifests.js';
 import { DEFAULT_SANDBOX_IMAGE, INIT_RECORD, KUBELET_CONFIG_PATH } from '../../util/constants.js';
@@ -23,13 +24,16 @@ export const kubeletStartPhase: Phase<InitData> = {
     // The record describes the node, not one run: which phases ran is left out.
     const record = { ...config.init, skipPhases: [] };
     await host.write(INIT_RECORD, toYamlDocuments([record, config.cluster, config.kubelet]), { mode: 0o600, dirMode: 0o755 });
+    const sandboxImage = imageOf(config.cluster, 'pause') ?? DEFAULT_SANDBOX_IMAGE;
+    // kubeadm keeps the node's own kubelet flags here; ps, logs and reset read the runtime from it.
+    await host.write(KUBELET_FLAGS_FILE, renderKubeletFlags({ ...data.runtimeFlags, 'pod-infra-container-image': sandboxImage }), { mode: 0o644, dirMode: 0o755 });
     if (data.kubeletPatches.length > 0) task.output(data.kubeletPatches.join('\n'));
     if (data.dryRun) {
       task.output(`${reportFiles(written)}\ndry run: the reconciler is not started`);
       return;
     }
     const node = config.init.nodeRegistration.name;
-    const service: StartOptions = { host, node, configPath: KUBELET_CONFIG_PATH, sandboxImage: imageOf(config.cluster, 'pause') ?? DEFAULT_SANDBOX_IMAGE };
+    const service: StartOptions = { host, node, configPath: KUBELET_CONFIG_PATH, sandboxImage, runtimeFlags: data.runtimeFlags };
     if (!host.rootfs && systemdRunsHost()) {
       const environment = process.env.DOCKER_HOST ? [`DOCKER_HOST=${process.env.DOCKER_HOST}`] : [];
       const unit = await installUnit(renderUnit({ node, command: reconcilerCommand(service), environment }));

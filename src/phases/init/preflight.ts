@@ -41,9 +41,10 @@ export const preflightPhase: Phase<InitData> = {
       { concurrent: !config.init.nodeRegistration.imagePullSerial },
     );
     if (failed.length > 0 && !ignored('ImagePull', ignore)) {
+      const processes = !runtime.usesSandboxImage;
       throw new KubebootError('[preflight] Some fatal errors occurred', {
         details: failed.map((image) => `\t[ERROR ImagePull]: ${image} is not on this machine and cannot be pulled`),
-        hint: `${AIR_GAPPED_HINT} Or pull them beforehand with \`kubeboot config images pull\`.`,
+        hint: processes ? `The process runtime runs binaries: put them in its folder (${runtime.endpoint.replace(/^process:\/\//, '')}), or give it with --process-bin-dir.` : `${AIR_GAPPED_HINT} Or pull them beforehand with \`kubeboot config images pull\`.`,
       });
     }
   },

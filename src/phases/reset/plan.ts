@@ -1,7 +1,9 @@
 import { dirname, join } from 'node:path';
 import type { KubebootConfig } from '../../config/types.js';
 import { certificateSpecs, kubeconfigSpecs } from '../../pki/spec.js';
+import { KUBELET_FLAGS_FILE } from '../../config/kubelet-flags.js';
 import { podDir } from '../../runtime/pod-dirs.js';
+import { PROCESS_STATE_DIR } from '../../runtime/process/records.js';
 import { stopPod } from '../../runtime/pod-stop.js';
 import type { ContainerRuntime, RuntimePod } from '../../runtime/runtime.js';
 import { statusNotesPath } from '../../runtime/status-notes.js';
@@ -37,7 +39,7 @@ export const LEFT_BEHIND = [
 export async function planReset(config: KubebootConfig, host: Host, runtime: ContainerRuntime): Promise<ResetPlan> {
   const node = config.init.nodeRegistration.name;
   const pki = config.cluster.certificatesDir;
-  const folders = [join(pki, 'etcd'), pki, config.kubelet.staticPodPath, join(KUBELET_ROOT_DIR, 'kubeboot'), RECONCILER_RUN_DIR];
+  const folders = [join(pki, 'etcd'), pki, config.kubelet.staticPodPath, join(KUBELET_ROOT_DIR, 'kubeboot'), join(KUBELET_ROOT_DIR, PROCESS_STATE_DIR), RECONCILER_RUN_DIR];
   const dataDir = config.cluster.etcd.external ? undefined : config.cluster.etcd.local?.dataDir;
   // Refused before anything is looked at: what reset empties or removes must be kubeboot's own.
   refuseUnsafeRemovals(config, dataDir ? [dataDir] : [], folders);
@@ -48,6 +50,7 @@ export async function planReset(config: KubebootConfig, host: Host, runtime: Con
     join(pki, 'sa.pub'),
     ...kubeconfigSpecs(config).map((spec) => join(KUBERNETES_DIR, spec.file)),
     KUBELET_CONFIG_PATH,
+    KUBELET_FLAGS_FILE,
     RECONCILER_PIDFILE,
     INIT_RECORD,
     statusNotesPath(KUBELET_ROOT_DIR, node),

@@ -21,6 +21,7 @@ const creating = () => import('./create-options.js');
 /** The Docker engine behind the runtime interface (dockerode over its unix socket). */
 export class DockerRuntime implements ContainerRuntime {
   readonly endpoint: string;
+  readonly usesSandboxImage = true;
   private readonly docker: Docker;
 
   /** `endpoint`: the kubelet's --container-runtime-endpoint (`unix:///path`); default DOCKER_HOST, else the standard socket. */
