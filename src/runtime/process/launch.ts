@@ -1,4 +1,6 @@
-import { open } from 'node:fs/promises';
+import { open, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { writeFileAtomic } from '../../util/atomic-write.js';
 import type { ResultPromise } from 'execa';
 import type { ProcessRecord } from './records.js';
 
@@ -67,15 +69,22 @@ export function launcherArgs(record: ProcessRecord, dir: string, exitFile: strin
   return [dir, exitFile, cgroupFiles.join(' '), String(mounts.length / 3), ...mounts, '--', launch.workingDir, ...launch.argv];
 }
 
+/** Writes the launcher where the state is (`ps` on the host then shows `/bin/sh .../launch.sh <container folder> ...`). */
+export async function writeLauncher(stateDir: string): Promise<string> {
+  const file = join(stateDir, 'launch.sh');
+  if ((await readFile(file, 'utf8').catch(() => undefined)) !== LAUNCHER) await writeFileAtomic(file, LAUNCHER, { mode: 0o755, dirMode: 0o700 });
+  return file;
+}
+
 /**
  * Starts a record's process in its own session and process group (signals go to the group), its output
  * appended to the log file, detached from this process so that it outlives the reconciler.
  */
-export async function spawnProcess(tools: HostTools, args: string[], env: Record<string, string>, logFile: string): Promise<{ child: ResultPromise }> {
+export async function spawnProcess(tools: HostTools, launcher: string, args: string[], env: Record<string, string>, logFile: string): Promise<{ child: ResultPromise }> {
   const { execa } = await import('execa'); // loaded when a process starts: `ps` and `logs` never need it
   const log = await open(logFile, 'a', 0o640);
   try {
-    const child = execa(tools.unshare, ['--mount', '--propagation', 'private', '--', '/bin/sh', '-c', LAUNCHER, 'kubeboot-launch', ...args], {
+    const child = execa(tools.unshare, ['--mount', '--propagation', 'private', '--', '/bin/sh', launcher, ...args], {
       env,
       extendEnv: false,
       detached: true,

@@ -15,7 +15,7 @@ import { containerLabels } from '../pod-labels.js';
 import type { ContainerRequest, ContainerRuntime, ExecResult, LogOptions, LogOutput, PodQuery, RuntimeContainer, RuntimeEvent, RuntimePod, SandboxRequest } from '../runtime.js';
 import { Binaries, processPath } from './binaries.js';
 import { makeCgroups, oomKilled, removeCgroups } from './cgroups.js';
-import { execInProcess, launcherArgs, spawnProcess, type HostTools } from './launch.js';
+import { execInProcess, launcherArgs, spawnProcess, writeLauncher, type HostTools } from './launch.js';
 import { writeLogFile } from './log-file.js';
 import { processStartTime, ProcessRecords, stillRunning, type ProcessRecord } from './records.js';
 
@@ -43,6 +43,7 @@ export class ProcessRuntime implements ContainerRuntime {
   private readonly records: ProcessRecords;
   private readonly binaries: Binaries;
   private tools: HostTools | undefined;
+  private launcher: Promise<string> | undefined;
   /** The processes this runtime started: their exit is seen as it happens. */
   private readonly children = new Map<string, ResultPromise>();
   /** Running processes found, not started by this runtime: polled for their end. */
@@ -121,7 +122,8 @@ export class ProcessRuntime implements ContainerRuntime {
       if (problem) await appendFile(this.records.logFile(id), `kubeboot: ${problem}\n`);
       record.cgroupDirs = cgroups.dirs;
       const args = launcherArgs(record, this.records.containerDir(id), this.records.exitFile(id), cgroups.procFiles);
-      const { child } = await spawnProcess(this.connected(), args, record.launch.env, this.records.logFile(id));
+      this.launcher ??= writeLauncher(this.records.dir);
+      const { child } = await spawnProcess(this.connected(), await this.launcher, args, record.launch.env, this.records.logFile(id));
       const pid = child.pid;
       if (pid === undefined) throw new Error(`could not start ${record.launch.argv[0]}: ${(await child).message ?? 'no process'}`);
       this.children.set(id, child);
