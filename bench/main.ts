@@ -9,11 +9,13 @@ import { joinRows } from './join.js';
 import { watchRows } from './watch.js';
 import { pkiRows } from './pki.js';
 import { convergeRows, Podman, reactionRows } from './pods.js';
+import { processConvergeRows, processReactionRows } from './processes.js';
 import { BENCH_LABEL, benchRun, removeContainers, type Row } from './support.js';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 // --only NAME[,NAME]: just these steps (e.g. --only CLI,PKI), for working on one of them.
+// Steps: PKI, CLI, converge, watch, reaction, processes (the process runtime), init, join, footprint.
 const onlyAt = args.indexOf('--only');
 const only = onlyAt >= 0 ? (args[onlyAt + 1] ?? '').split(',') : undefined;
 const jsonAt = args.indexOf('--json');
@@ -110,6 +112,7 @@ async function main(): Promise<void> {
     podman = undefined;
     await step('watch', () => watchRows(quick ? 5 : 20));
     await step('reaction', () => reactionRows(docker, quick ? 5 : 20));
+    await step('processes', async () => [...(await processConvergeRows([10, 50], quick ? 1 : 3)), ...(await processReactionRows(quick ? 5 : 20))]);
     await step('init', () => initRows(quick ? 1 : 3));
     await step('join', () => joinRows(quick ? 1 : 3));
     await step('footprint', () => footprintRows(docker, quick ? 10 : 60));

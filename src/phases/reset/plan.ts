@@ -32,7 +32,7 @@ export const LEFT_BEHIND = [
   'CNI configuration (/etc/cni/net.d)',
   'iptables, nftables and IPVS rules',
   'kubeconfig files outside /etc/kubernetes, such as $HOME/.kube/config',
-  `the reconciler's log (${RECONCILER_LOGFILE}) and the images on the engine`,
+  `the reconciler's log (${RECONCILER_LOGFILE}), and the images on the engine (or the process runtime's binaries)`,
 ];
 
 /** What `kubeboot reset` would remove for this configuration and node; nothing is touched. */

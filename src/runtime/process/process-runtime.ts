@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { constants as fsConstants } from 'node:fs';
 import { access, appendFile } from 'node:fs/promises';
 import { constants as osConstants, hostname } from 'node:os';
@@ -102,8 +102,9 @@ export class ProcessRuntime implements ContainerRuntime {
   async runContainer(request: ContainerRequest): Promise<string> {
     const meta = request.pod.pod.metadata!;
     const name = containerName(request.container.name, meta.name!, meta.namespace!, request.pod.uid, request.attempt);
-    // The name is the container's identity: one made by a reconciler that died before starting it is started, not duplicated.
-    const existing = (await this.records.all()).find((r) => r.name === name);
+    // The name is the container's identity (its ID is made from it): one made by a reconciler that died
+    // before starting it is started, not duplicated.
+    const existing = await this.records.read(idOf(name));
     if (existing) {
       if (existing.state === 'created') await this.startContainer(existing.id);
       return existing.id;
@@ -133,7 +134,8 @@ export class ProcessRuntime implements ContainerRuntime {
       record.state = 'running';
       record.startedAt = Date.now();
       await this.records.write(record);
-      void child.then((result) => this.serial(id, () => this.ended(id, signalCode(result.signal) ?? result.exitCode)));
+      // A failure here (the folder removed under it) must not take the reconciler down: the next list sees the end.
+      void child.then((result) => this.serial(id, () => this.ended(id, signalCode(result.signal) ?? result.exitCode))).catch(() => undefined);
       this.emit('start', record);
     });
   }
@@ -150,10 +152,13 @@ export class ProcessRuntime implements ContainerRuntime {
     const record = await this.records.read(id);
     if (!record) return;
     if (record.state === 'running' && (await this.alive(record))) await this.kill(record);
-    if (record.state === 'running') await this.serial(id, () => this.ended(id));
-    await removeCgroups(record.cgroupDirs ?? []);
-    await this.records.remove(id);
-    this.adopted.delete(id);
+    // After the exit is recorded (queued before this), never beside it.
+    await this.serial(id, async () => {
+      await this.ended(id);
+      await removeCgroups(record.cgroupDirs ?? []);
+      await this.records.remove(id);
+      this.adopted.delete(id);
+    });
     this.emit('destroy', record);
   }
 
@@ -226,7 +231,7 @@ export class ProcessRuntime implements ContainerRuntime {
     const memory = limits.memory !== undefined ? parseQuantity(limits.memory) : undefined;
     const cpu = limits.cpu !== undefined ? parseQuantity(limits.cpu) : undefined;
     return {
-      id: randomBytes(16).toString('hex'),
+      id: idOf(name),
       name,
       image: container.image!,
       labels: containerLabels(request),
@@ -288,7 +293,7 @@ export class ProcessRuntime implements ContainerRuntime {
 
   private async pollAdopted(): Promise<void> {
     for (const record of [...this.adopted.values()]) {
-      if (!(await stillRunning(record))) await this.serial(record.id, () => this.ended(record.id));
+      if (!(await stillRunning(record))) await this.serial(record.id, () => this.ended(record.id)).catch(() => undefined);
     }
   }
 
@@ -312,6 +317,11 @@ export class MissingBinaryError extends ImageNeverPullError {
   constructor(message: string, readonly hint: string) {
     super(message);
   }
+}
+
+/** A container's ID: made from its name, which is unique on a node as Docker's names are. */
+function idOf(name: string): string {
+  return createHash('sha256').update(name).digest('hex').slice(0, 32);
 }
 
 function signalGroup(pid: number, signal: NodeJS.Signals): void {
