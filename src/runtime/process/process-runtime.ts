@@ -253,10 +253,14 @@ export class ProcessRuntime implements ContainerRuntime {
 
   /** Records how a process ended (its launcher's exit-code file, else what its parent saw) and reports it. */
   private async ended(id: string, seenCode?: number): Promise<ProcessRecord | undefined> {
-    this.children.delete(id);
-    this.adopted.delete(id);
+    const watched = this.children.delete(id) || this.adopted.delete(id);
     const record = await this.records.read(id);
-    if (!record || record.state !== 'running') return record;
+    if (!record) return record;
+    if (record.state !== 'running') {
+      // Another lister (`kubeboot ps`) saw the end first and recorded it: this one must still report it.
+      if (watched && record.state === 'exited') this.emit('die', record);
+      return record;
+    }
     const ending = await this.records.ending(id);
     record.state = 'exited';
     // Without the file, the launcher itself was killed: only SIGKILL does that (it traps the others).
