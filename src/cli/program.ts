@@ -19,6 +19,7 @@ const COMMANDS: ReadonlyArray<readonly [string, () => Promise<Command>]> = [
   ['images', async () => (await import('./images.js')).imagesCommand()],
   ['config', async () => (await import('./config.js')).configCommand()],
   ['token', async () => (await import('./token.js')).tokenCommand()],
+  ['upgrade', async () => (await import('./upgrade.js')).upgradeCommand()],
   ['version', async () => (await import('./version.js')).versionCommand()],
 ];
 

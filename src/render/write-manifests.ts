@@ -59,13 +59,17 @@ export async function writeStaticPods(config: KubebootConfig, host: Host, compon
       hint: 'Remove etcd.external from the ClusterConfiguration for a local etcd, or skip this phase.',
     });
   }
-  const pods = componentPods(config, hostView(host, options.env), options.etcdJoin).filter((pod) => components.includes(pod.component));
   // Render (and patch) all before writing any: one bad value or patch writes nothing.
-  const rendered = pods.map((pod) => {
+  return writeAll(host, renderStaticPods(config, host, components, options));
+}
+
+/** The static pod manifests of `components`, rendered, patched and checked, as they would be written (0600 in a 0700 folder). */
+export function renderStaticPods(config: KubebootConfig, host: Host, components: readonly Component[], options: WriteOptions = {}) {
+  const pods = componentPods(config, hostView(host, options.env), options.etcdJoin).filter((pod) => components.includes(pod.component));
+  return pods.map((pod) => {
     const { object, applied } = applyPatches(options.patches, pod.component, renderPodDocument(pod));
-    return { path: join(config.kubelet.staticPodPath, `${pod.component}.yaml`), content: checkedPodYaml(pod.component, object), mode: 0o600, dirMode: 0o700, patches: applied };
+    return { component: pod.component, path: join(config.kubelet.staticPodPath, `${pod.component}.yaml`), content: checkedPodYaml(pod.component, object), mode: 0o600, dirMode: 0o700, patches: applied };
   });
-  return writeAll(host, rendered);
 }
 
 export { KUBELET_CONFIG_PATH };

@@ -5,6 +5,10 @@
 # local Node.js runtime (with the libraries ldd lists) and standin.cjs with lib/ under the three names;
 # see standin.cjs for what they check and serve. Also tags kubeboot.local/pause:3.10.1 (the pause
 # version kubeadm pairs with v1.34) from the local pause image. Rebuilt when standin.cjs or lib/ changes.
+#
+# For the upgrade tests, the same stand-ins are also tagged as other versions (a layer with another
+# version file): v1.33.5 (the version before), and v1.34.3, built to FAIL at start (a new version that
+# never comes healthy, so that an upgrade must roll back).
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -18,13 +22,40 @@ current() { docker image inspect -f '{{ index .Config.Labels "io.kubeboot.standi
 
 docker image inspect "$REPO/pause:3.10.1" >/dev/null 2>&1 || { docker tag "$REPO/pause:3.10" "$REPO/pause:3.10.1"; say "tagged $REPO/pause:3.10.1"; }
 
-if [ "$(current "${IMAGES[0]}")" = "$HASH" ] && [ "$(current "${IMAGES[2]}")" = "$HASH" ]; then
-  say "stand-in images are up to date ($HASH)"
-  exit 0
-fi
+# version → what else its image holds ("fail": a reason to fail at start).
+VARIANTS=("v1.33.5:" "v1.34.3:the upgrade rollback test")
+variants_current() {
+  local v
+  for v in "${VARIANTS[@]}"; do [ "$(current "$REPO/kube-scheduler:${v%%:*}")" = "$HASH" ] || return 1; done
+}
+
+build_variants() {
+  local v version reason c
+  for v in "${VARIANTS[@]}"; do
+    version=${v%%:*}
+    reason=${v#*:}
+    c=$(docker create "${IMAGES[0]}" /usr/bin/node -e 0)
+    echo "$version" > "$work/version"
+    docker cp "$work/version" "$c:/etc/kubeboot-standin/version"
+    if [ -n "$reason" ]; then echo "$reason" > "$work/fail"; docker cp "$work/fail" "$c:/etc/kubeboot-standin/fail"; fi
+    docker commit "$c" "$REPO/kube-apiserver:$version" >/dev/null
+    docker rm "$c" >/dev/null
+    for name in kube-controller-manager kube-scheduler; do docker tag "$REPO/kube-apiserver:$version" "$REPO/$name:$version"; done
+    say "tagged the stand-ins as $version${reason:+ (built to fail: $reason)}"
+  done
+}
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
+
+if [ "$(current "${IMAGES[0]}")" = "$HASH" ] && [ "$(current "${IMAGES[2]}")" = "$HASH" ]; then
+  if variants_current; then
+    say "stand-in images are up to date ($HASH)"
+  else
+    build_variants
+  fi
+  exit 0
+fi
 root="$work/root"
 node=$(readlink -f "$(command -v node)")
 mkdir -p "$root/usr/bin" "$root/usr/local/bin" "$root/tmp" "$root/etc/kubeboot-standin" "$root/opt/kubeboot-standin/lib"
@@ -50,3 +81,4 @@ tar -C "$root" -c . | docker import \
   - "${IMAGES[0]}" >/dev/null
 for image in "${IMAGES[@]:1}"; do docker tag "${IMAGES[0]}" "$image"; done
 say "built ${IMAGES[*]} (stand-ins, $HASH)"
+build_variants

@@ -37,6 +37,11 @@ if (process.argv[2] === '--version') {
   process.stdout.write(`Kubernetes ${VERSION}\n`);
   process.exit(0);
 }
+if (fs.existsSync(path.join(SUPPORT, 'fail'))) {
+  // An image variant that build.sh makes for the upgrade tests: a new version that never comes up.
+  process.stderr.write(`${new Date().toISOString()} ${component} (kubeboot stand-in): FAILED: this stand-in ${VERSION} was built to fail (${fs.readFileSync(path.join(SUPPORT, 'fail'), 'utf8').trim()})\n`);
+  process.exit(1);
+}
 const args = new Map();
 for (const arg of process.argv.slice(2)) {
   const match = /^--([^=]+)(?:=(.*))?$/s.exec(arg);

@@ -1,0 +1,144 @@
+import assert from 'node:assert/strict';
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import { execa } from 'execa';
+import { kubeboot } from '../support/cli.js';
+import { engine, eventually, images, newTestRun } from '../support/docker.js';
+import { tempDir } from '../support/temp.js';
+
+// `kubeboot upgrade` on one node: init at v1.33.5, then to v1.34.2, then to v1.34.3 — a stand-in version
+// built to fail at start (test/standins/build.sh) — which must be rolled back. etcd keeps its pinned
+// local image (3.4.23-0), as kubeadm leaves an etcd whose version does not change. The control plane
+// takes the fixed kubeadm ports, so the e2e files run one at a time.
+const node = `u-${newTestRun()}`.slice(0, 40);
+const OLD = 'v1.33.5';
+const NEW = 'v1.34.2';
+const BROKEN = 'v1.34.3';
+const COMPONENTS = ['kube-apiserver', 'kube-controller-manager', 'kube-scheduler'];
+
+interface PsRow {
+  name: string;
+  status: string;
+  ready: string;
+  containers: Array<{ image: string; id: string }>;
+}
+
+describe('kubeboot upgrade', { concurrency: false }, () => {
+  let root = '';
+  const manifest = (component: string) => readFile(join(root, 'etc/kubernetes/manifests', `${component}.yaml`), 'utf8');
+  const kubectl = async (...args: string[]) => {
+    const result = await execa('kubectl', ['--kubeconfig', join(root, 'etc/kubernetes/admin.conf'), ...args], { reject: false, stdin: 'ignore' });
+    assert.equal(result.exitCode, 0, result.stderr);
+    return result.stdout;
+  };
+  const ps = async (): Promise<PsRow[]> => {
+    const result = await kubeboot(['ps', '--node-name', node, '--rootfs', root, '-o', 'json']);
+    assert.equal(result.exitCode, 0, result.stderr);
+    return (JSON.parse(result.stdout) as { pods: PsRow[] }).pods;
+  };
+  /** Every control-plane pod Running and ready, the three components on `version`'s images. */
+  const healthyAt = (version: string) =>
+    eventually(`the control plane healthy at ${version}`, async () => {
+      const pods = await ps();
+      const ok = pods.length === 4 && pods.every((p) => p.status === 'Running' && p.ready === '1/1') && COMPONENTS.every((c) => pods.find((p) => p.name === `${c}-${node}`)?.containers[0]?.image === `kubeboot.local/${c}:${version}`);
+      return ok ? pods : undefined;
+    }, 90_000, 500);
+  const upgrade = (...args: string[]) => kubeboot(['upgrade', ...args, '--rootfs', root]);
+
+  after(async () => {
+    if (root) await kubeboot(['reset', '--force', '--rootfs', root]);
+  });
+
+  test(`init at ${OLD} (stand-ins of that version)`, async () => {
+    await engine();
+    root = await tempDir({
+      'kubeboot.yaml': `apiVersion: kubeadm.k8s.io/v1beta4
+kind: InitConfiguration
+nodeRegistration: {name: ${node}}
+localAPIEndpoint: {advertiseAddress: 127.0.0.1}
+---
+apiVersion: kubeadm.k8s.io/v1beta4
+kind: ClusterConfiguration
+kubernetesVersion: ${OLD}
+imageRepository: kubeboot.local
+encryptionAlgorithm: ECDSA-P256
+etcd: {local: {imageTag: ${images.etcd.split(':')[1]}}}
+`,
+    });
+    const init = await kubeboot(['init', '--config', join(root, 'kubeboot.yaml'), '--rootfs', root]);
+    assert.equal(init.exitCode, 0, `${init.stdout}\n${init.stderr}`);
+    await healthyAt(OLD);
+    assert.match(await kubectl('get', '--raw', '/version'), new RegExp(`"gitVersion":"${OLD}"`), 'the stand-in reports the version it was built as');
+  });
+
+  test('plan lists the step: each component from the old image to the new; a skipped minor is refused', async () => {
+    const text = await upgrade('plan', NEW);
+    assert.equal(text.exitCode, 0, text.stderr);
+    assert.match(text.stdout, new RegExp(`Cluster version: ${OLD}`));
+    for (const c of COMPONENTS) assert.match(text.stdout, new RegExp(`${c}\\s+${node}\\s+kubeboot.local/${c}:${OLD}\\s+kubeboot.local/${c}:${NEW}`));
+    assert.match(text.stdout, /etcd\s+\S+\s+kubeboot\.local\/etcd:3\.4\.23-0\s+kubeboot\.local\/etcd:3\.4\.23-0 \(unchanged\)/);
+    assert.match(text.stdout, new RegExp(`kubeboot upgrade apply ${NEW}`));
+    const json = JSON.parse((await upgrade('plan', NEW, '-o', 'json')).stdout) as { clusterVersion: string; targetVersion: string; skew: { errors: string[] } };
+    assert.deepEqual([json.clusterVersion, json.targetVersion, json.skew.errors], [OLD, NEW, []]);
+    const skip = JSON.parse((await upgrade('plan', 'v1.31.0', '-o', 'json')).stdout) as { skew: { errors: string[] } };
+    assert.match(skip.skew.errors.join('\n'), /more than one minor version below/);
+  });
+
+  test('diff shows only version-related changes, as a unified diff', async () => {
+    const diff = await upgrade('diff', NEW);
+    assert.equal(diff.exitCode, 0, diff.stderr);
+    const changes = diff.stdout.split('\n').filter((l) => /^[+-]/.test(l) && !/^(\+\+\+|---) /.test(l));
+    // What differs between kubeadm v1.33's and v1.34's manifests: the image tag, and v1.34's probes on a
+    // named container port (probe-port) instead of a number. Nothing else (flags, volumes, files) may change.
+    const versionRelated = [
+      new RegExp(`^[-+]\\s+image: kubeboot\\.local/kube-[a-z-]+:(${OLD}|${NEW})$`),
+      /^-\s+port: \d+$/,
+      /^\+\s+port: probe-port$/,
+      /^\+\s+ports:$/,
+      /^\+\s+- containerPort: \d+$/,
+      /^\+\s+name: probe-port$/,
+      /^\+\s+protocol: TCP$/,
+    ];
+    for (const line of changes) assert.ok(versionRelated.some((re) => re.test(line)), `not a version-related change: ${line}\n${diff.stdout}`);
+    assert.equal(changes.filter((l) => /image:/.test(l)).length, 6, 'one image line out and in, for each of the three');
+    assert.match(diff.stdout, /^--- .*kube-apiserver\.yaml\tcurrent$/m);
+    assert.doesNotMatch(diff.stdout, /etcd\.yaml/);
+  });
+
+  test('--dry-run checks and changes nothing', async () => {
+    const before = await Promise.all([...COMPONENTS, 'etcd'].map((c) => manifest(c)));
+    const dry = await upgrade('apply', NEW, '--dry-run');
+    assert.equal(dry.exitCode, 0, `${dry.stdout}\n${dry.stderr}`);
+    assert.match(dry.stdout, /nothing was changed/);
+    assert.deepEqual(await Promise.all([...COMPONENTS, 'etcd'].map((c) => manifest(c))), before);
+    assert.equal(await stat(join(root, 'etc/kubernetes/tmp')).catch(() => undefined), undefined, 'no backup made');
+  });
+
+  test(`apply ${NEW}: every component moves, healthy after each step; ps shows the new images; the cluster keeps the new configuration`, async () => {
+    const apply = await upgrade('apply', NEW, '--yes', '--timeout', '90s');
+    assert.equal(apply.exitCode, 0, `${apply.stdout}\n${apply.stderr}`);
+    assert.match(apply.stdout, new RegExp(`SUCCESS! Your control plane was upgraded to ${NEW}`));
+    for (const c of COMPONENTS) assert.match(apply.stdout, new RegExp(`${c} runs kubeboot.local/${c}:${NEW}, healthy`));
+    await healthyAt(NEW);
+    assert.match(await kubectl('get', '--raw', '/version'), new RegExp(`"gitVersion":"${NEW}"`));
+    const config = JSON.parse(await kubectl('get', 'configmap', '-n', 'kube-system', 'kubeadm-config', '-o', 'json')) as { data: { ClusterConfiguration: string } };
+    assert.match(config.data.ClusterConfiguration, new RegExp(`kubernetesVersion: ${NEW}`));
+    const backups = await readdir(join(root, 'etc/kubernetes/tmp'));
+    const manifests = backups.find((b) => /^kubeadm-backup-manifests-\d{4}(-\d\d){5}$/.test(b));
+    assert.ok(manifests, backups.join(', '));
+    assert.match(await readFile(join(root, 'etc/kubernetes/tmp', manifests!, 'kube-apiserver.yaml'), 'utf8'), new RegExp(`kube-apiserver:${OLD}`));
+  });
+
+  test(`apply ${BROKEN}, whose components never come up: rolled back, the old control plane healthy, the error names the component, its state and last log lines`, async () => {
+    const apply = await upgrade('apply', BROKEN, '--yes', '--timeout', '20s');
+    assert.equal(apply.exitCode, 1, apply.stdout);
+    assert.match(apply.stderr, new RegExp(`kube-apiserver did not come healthy on kubeboot.local/kube-apiserver:${BROKEN} within 20s; the upgrade was rolled back`));
+    assert.match(apply.stderr, /kube-apiserver-\S+: (CrashLoopBackOff|Error|Running)/);
+    assert.match(apply.stderr, /was built to fail/, 'its last log lines');
+    assert.match(apply.stderr, new RegExp(`rolled back: kube-apiserver runs kubeboot.local/kube-apiserver:${NEW} again, healthy`));
+    await healthyAt(NEW);
+    assert.match(await manifest('kube-apiserver'), new RegExp(`kube-apiserver:${NEW}`));
+    assert.match(await manifest('kube-scheduler'), new RegExp(`kube-scheduler:${NEW}`), 'the components after it were not touched');
+  });
+});
