@@ -128,4 +128,42 @@ describe('process runtime: a container in its own mount namespace', () => {
     await runtime.removeContainer(id);
     assert.equal(await stat(join(root, 'state', id)).catch(() => undefined), undefined, 'the container folder goes with it');
   });
+
+  test('a memory limit puts the process in a cgroup of its own with that limit (or its log says why not)', async () => {
+    const root = await tempDir();
+    const bin = join(root, 'bin');
+    await mkdir(bin);
+    await copyFile('/bin/busybox', join(bin, 'busybox'));
+    for (const applet of ['sh', 'cat', 'sleep']) await symlink('busybox', join(bin, applet));
+    const runtime = new ProcessRuntime({ binDir: bin, stateDir: join(root, 'state') });
+    await runtime.connect();
+    const request = {
+      pod: { key: 'default/limits', uid: 'u2', source: 'test', pod: { metadata: { name: 'limits', namespace: 'default', uid: 'u2' }, spec: { hostNetwork: true, containers: [] } } },
+      container: { name: 'main', image: 'example.com/busybox:1.35.0', command: ['sh', '-c', 'cat /proc/self/cgroup; sleep 30'], resources: { limits: { memory: '50Mi' } } },
+      node: 'unit-limits',
+      host: Host.system(),
+      rootDir: join(root, 'kubelet'),
+      hostIP: '127.0.0.1',
+      podIP: '127.0.0.1',
+      attempt: 0,
+      restartCount: 0,
+      backoff: { step: 0, initialMs: 1000, maxMs: 2000 },
+    } as unknown as ContainerRequest;
+    const id = await runtime.runContainer(request);
+    try {
+      let log = '';
+      for (let i = 0; i < 100 && !/cgroup|resource limits not applied/.test(log); i++) {
+        await sleep(50);
+        log = await readFile(join(root, 'state', id, 'output.log'), 'utf8').catch(() => '');
+      }
+      if (/resource limits not applied/.test(log)) return; // the host does not let kubeboot make cgroups: said, and run without
+      assert.match(log, new RegExp(`kubeboot/${id}`), log);
+      const v2 = await readFile(`/sys/fs/cgroup/kubeboot/${id}/memory.max`, 'utf8').catch(() => undefined);
+      const v1 = await readFile(`/sys/fs/cgroup/memory/kubeboot/${id}/memory.limit_in_bytes`, 'utf8').catch(() => undefined);
+      assert.equal(Number(v2 ?? v1), 50 * 1024 * 1024);
+    } finally {
+      await runtime.removeContainer(id);
+    }
+    assert.equal(await stat(`/sys/fs/cgroup/memory/kubeboot/${id}`).catch(() => undefined), undefined, 'the cgroup goes with the container');
+  });
 });
