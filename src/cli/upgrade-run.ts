@@ -1,4 +1,5 @@
 import { createTwoFilesPatch } from 'diff';
+import { addonImages, imageOf } from '../config/images.js';
 import { DEFAULT_KUBERNETES_VERSION, parseKubernetesVersion, type KubernetesVersion } from '../config/versions.js';
 import { atVersion, clusterVersion, loadUpgradeConfig, type UpgradeData } from '../phases/upgrade/data.js';
 import { upgradePhases } from '../phases/upgrade/index.js';
@@ -58,8 +59,16 @@ export async function runPlan(version: string | undefined, options: UpgradeOptio
   const manifests = await plannedManifests(host, atVersion(config, target), await nodePatches(config, undefined));
   const node = config.init.nodeRegistration.name;
   const components = manifests.map((m) => ({ component: m.component, node, current: m.currentImage ?? null, target: m.nextImage, changes: m.changed }));
+  // What kubeadm pairs with the version but this upgrade does not change: the sandbox image (the node's
+  // runtime setting) and the addons, shown so that the pairing is known.
+  const targetCluster = atVersion(config, target).cluster;
+  const paired = [
+    { what: 'pause (sandbox image, kubeadm-flags.env)', current: imageOf(config.cluster, 'pause') ?? null, target: imageOf(targetCluster, 'pause') ?? null },
+    { what: 'CoreDNS (addon)', current: addonImages(config.cluster).coredns, target: addonImages(targetCluster).coredns },
+    { what: 'kube-proxy (addon)', current: addonImages(config.cluster).kubeProxy, target: addonImages(targetCluster).kubeProxy },
+  ];
   if (options.output === 'json') {
-    process.stdout.write(`${JSON.stringify({ clusterVersion: current.text, nodeVersion: nodeVersion(manifests, current).text, targetVersion: upToDate ? null : target.text, skew, components }, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify({ clusterVersion: current.text, nodeVersion: nodeVersion(manifests, current).text, targetVersion: upToDate ? null : target.text, skew, components, notUpgraded: paired }, null, 2)}\n`);
     return;
   }
   const lines = [`Cluster version: ${current.text} (ConfigMap kube-system/kubeadm-config); this node runs ${nodeVersion(manifests, current).text}`];
@@ -70,6 +79,8 @@ export async function runPlan(version: string | undefined, options: UpgradeOptio
     const rows = [['COMPONENT', 'NODE', 'CURRENT', 'TARGET'], ...components.map((c) => [c.component, c.node, c.current ?? '-', c.changes ? c.target : `${c.target} (unchanged)`])];
     const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
     lines.push(...rows.map((r) => r.map((cell, i) => cell.padEnd(widths[i]! + 3)).join('').trimEnd()));
+    const moving = paired.filter((p) => p.current !== p.target);
+    if (moving.length > 0) lines.push('', 'Paired with the version by kubeadm, not changed by this upgrade:', ...moving.map((p) => `  ${p.what}: ${p.current} → ${p.target}`));
     if (skew.errors.length === 0 && components.some((c) => c.changes)) {
       lines.push('', 'See the manifest changes with:', `\tkubeboot upgrade diff ${target.text}`, 'Upgrade this node and the cluster configuration with:', `\tkubeboot upgrade apply ${target.text}`, 'then each other control-plane node, one at a time, with:', '\tkubeboot upgrade node');
     }

@@ -83,7 +83,13 @@ ${containers}
     volumeMounts: [{name: data, mountPath: /data}]
 ${extra}`;
     const app = (version: string) =>
-      pod('app', container(`echo "started $VERSION" | tee -a /data/app.log; trap 'echo "stopping $VERSION" >> /data/app.log; sleep 1; echo "stopped $VERSION" >> /data/app.log; exit 0' TERM; while :; do sleep 1; done`, `    env: [{name: VERSION, value: ${version}}]\n`));
+      pod(
+        'app',
+        container(
+          `echo "started $VERSION" | tee -a /data/app.log; trap 'echo "stopping $VERSION" >> /data/app.log; sleep 1; echo "stopped $VERSION" >> /data/app.log; exit 0' TERM; while :; do sleep 1; done`,
+          `    env: [{name: VERSION, value: ${version}}]\n    lifecycle: {preStop: {exec: {command: [sh, -c, 'echo "prestop $VERSION" >> /data/app.log']}}}\n`,
+        ),
+      );
 
     before(async () => {
       const dir = await tempDir();
@@ -117,11 +123,11 @@ crashLoopBackOff:
       assert.match(await logs('app'), /^started v1$/m);
     });
 
-    test('edit: the old container stops gracefully and a new one runs the new spec', async () => {
+    test('edit: the old container stops gracefully (preStop, then SIGTERM) and a new one runs the new spec', async () => {
       const before = (await row('app'))!.containers[0]!.id;
       await writeFile(join(manifests, 'app.yaml'), app('v2'));
       await waitRow('a new app container', 'app', (p) => p.status === 'Running' && p.containers[0]!.id !== before && p.containers[0]!.id !== '');
-      await waitFile('v2 started after v1 finished its TERM handler', 'app.log', /stopping v1\nstopped v1\n(.|\n)*started v2/);
+      await waitFile('v2 started after v1 ran its preStop hook and finished its TERM handler', 'app.log', /prestop v1\nstopping v1\nstopped v1\n(.|\n)*started v2/);
       assert.doesNotMatch(await logs('app'), /v1/, 'logs shows the new container');
     });
 
@@ -152,7 +158,18 @@ crashLoopBackOff:
     test('remove: the pod is stopped gracefully (its TERM handler finishes) and is gone', async () => {
       await rm(join(manifests, 'app.yaml'));
       await withLog(eventually('app gone from ps', async () => ((await row('app')) ? undefined : true), 30_000, 200));
-      assert.match(await dataFile('app.log'), /stopping v2\nstopped v2\n/);
+      assert.match(await dataFile('app.log'), /prestop v2\nstopping v2\nstopped v2\n/);
+    });
+
+    test('a container that ignores SIGTERM is killed when the grace period (2 s) ends, not before', async () => {
+      await writeFile(join(manifests, 'stubborn.yaml'), pod('stubborn', container("trap '' TERM; echo up > /data/stubborn; while :; do sleep 1; done"), 2));
+      await waitRow('stubborn running', 'stubborn', (p) => p.status === 'Running');
+      await waitFile('stubborn started', 'stubborn', /up/);
+      const removed = Date.now();
+      await rm(join(manifests, 'stubborn.yaml'));
+      await withLog(eventually('stubborn gone from ps', async () => ((await row('stubborn')) ? undefined : true), 30_000, 100));
+      const took = Date.now() - removed;
+      assert.ok(took >= 2000, `gone after ${took} ms: SIGKILL came before the grace period ended`);
     });
 
     test('adoption: after the reconciler is SIGKILLed, its container runs on, and a new reconciler adopts and supervises it', async () => {
