@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type Docker from 'dockerode';
@@ -74,7 +74,10 @@ describe('kubeboot kubelet on a folder of ten manifests, and kubeboot ps', () =>
   });
 
   test('a manifest over 10 MiB is refused, naming the file', async () => {
-    await writeFile(join(folder, 'huge.yaml'), `${sleeper('huge')}\n# ${'x'.repeat(10 * 1024 * 1024)}\n`);
+    // Written beside it and renamed in, as installers do: written in place, a 10 MiB file is read while it
+    // grows, and its first megabytes are a valid manifest (the limit is for the file as it ends up).
+    await writeFile(join(folder, '.huge.yaml.tmp'), `${sleeper('huge')}\n# ${'x'.repeat(10 * 1024 * 1024)}\n`);
+    await rename(join(folder, '.huge.yaml.tmp'), join(folder, 'huge.yaml'));
     await eventually('refusal logged', async () => (/invalid manifest: not started.*huge\.yaml.*more than the 10485760/.test(kubelet.log()) ? true : undefined), 20_000, 200);
     assert.equal(await runningContainer(node, 'huge'), undefined);
     await rm(join(folder, 'huge.yaml'));
