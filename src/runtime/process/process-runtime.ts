@@ -1,20 +1,16 @@
-import { createHash } from 'node:crypto';
 import { constants as fsConstants } from 'node:fs';
 import { access, appendFile } from 'node:fs/promises';
-import { constants as osConstants, hostname } from 'node:os';
+import { constants as osConstants } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ResultPromise } from 'execa';
 import { KubebootError } from '../../util/errors.js';
-import { parseQuantity } from '../../util/quantity.js';
-import { environment, mountsFor } from '../container-parts.js';
-import { expand } from '../env-expansion.js';
 import { ImageNeverPullError } from '../image-policy.js';
 import { containerName, labels } from '../labels.js';
-import { containerLabels } from '../pod-labels.js';
-import type { ContainerRequest, ContainerRuntime, ExecResult, LogOptions, LogOutput, PodQuery, RuntimeContainer, RuntimeEvent, RuntimePod, SandboxRequest } from '../runtime.js';
-import { Binaries, processPath } from './binaries.js';
+import type { ContainerRequest, ContainerRuntime, ExecResult, LogOptions, LogOutput, PodQuery, RuntimeEvent, RuntimePod, SandboxRequest } from '../runtime.js';
+import { Binaries } from './binaries.js';
 import { makeCgroups, oomKilled, removeCgroups } from './cgroups.js';
+import { containerId, newRecord, runtimeContainer } from './container-record.js';
 import { execInProcess, launcherArgs, spawnProcess, writeLauncher, type HostTools } from './launch.js';
 import { writeLogFile } from './log-file.js';
 import { processStartTime, ProcessRecords, stillRunning, type ProcessRecord } from './records.js';
@@ -89,7 +85,7 @@ export class ProcessRuntime implements ContainerRuntime {
       const l = record.labels;
       const uid = l[labels.podUid]!;
       const pod = pods.get(uid) ?? { uid, name: l[labels.podName] ?? '', namespace: l[labels.podNamespace] ?? '', source: l[labels.source] ?? '', containers: [] };
-      pod.containers.push(toContainer(record));
+      pod.containers.push(runtimeContainer(record));
       pods.set(uid, pod);
     }
     return pods;
@@ -104,12 +100,12 @@ export class ProcessRuntime implements ContainerRuntime {
     const name = containerName(request.container.name, meta.name!, meta.namespace!, request.pod.uid, request.attempt);
     // The name is the container's identity (its ID is made from it): one made by a reconciler that died
     // before starting it is started, not duplicated.
-    const existing = await this.records.read(idOf(name));
+    const existing = await this.records.read(containerId(name));
     if (existing) {
       if (existing.state === 'created') await this.startContainer(existing.id);
       return existing.id;
     }
-    const record = await this.recordFor(request, name);
+    const record = await newRecord(request, name, this.binaries);
     await this.records.create(record);
     await this.startContainer(record.id);
     return record.id;
@@ -219,41 +215,11 @@ export class ProcessRuntime implements ContainerRuntime {
     return this.tools;
   }
 
-  private async recordFor(request: ContainerRequest, name: string): Promise<ProcessRecord> {
-    const { container } = request;
-    const env = environment(request);
-    const lookup = (key: string) => env.find(([k]) => k === key)?.[1];
-    const command = container.command?.map((part) => expand(part, lookup));
-    const args = (container.args ?? []).map((part) => expand(part, lookup));
-    const argv = command && command.length > 0 ? [...command, ...args] : [this.binaries.path(container.image!), ...args];
-    const { binds, tmpfs } = await mountsFor(request);
-    const limits = container.resources?.limits ?? {};
-    const memory = limits.memory !== undefined ? parseQuantity(limits.memory) : undefined;
-    const cpu = limits.cpu !== undefined ? parseQuantity(limits.cpu) : undefined;
-    return {
-      id: idOf(name),
-      name,
-      image: container.image!,
-      labels: containerLabels(request),
-      created: Date.now(),
-      state: 'created',
-      launch: {
-        argv,
-        // What an image would set (PATH, HOME, HOSTNAME), then the container's own.
-        env: { PATH: processPath(this.binaries.dir), HOME: '/root', HOSTNAME: hostname(), ...Object.fromEntries(env) },
-        workingDir: container.workingDir ?? '/',
-        // The binaries are seen at their own path, also when their folder is on a mount of its own.
-        binds: [{ source: this.binaries.dir, target: this.binaries.dir, readOnly: true }, ...binds],
-        tmpfs,
-        ...(memory !== undefined ? { memoryBytes: memory } : {}),
-        ...(cpu !== undefined ? { cpuCores: cpu } : {}),
-      },
-    };
-  }
-
   /** Records how a process ended (its launcher's exit-code file, else what its parent saw) and reports it. */
   private async ended(id: string, seenCode?: number): Promise<ProcessRecord | undefined> {
-    const watched = this.children.delete(id) || this.adopted.delete(id);
+    const child = this.children.delete(id);
+    const adopted = this.adopted.delete(id);
+    const watched = child || adopted;
     const record = await this.records.read(id);
     if (!record) return record;
     if (record.state !== 'running') {
@@ -323,11 +289,6 @@ export class MissingBinaryError extends ImageNeverPullError {
   }
 }
 
-/** A container's ID: made from its name, which is unique on a node as Docker's names are. */
-function idOf(name: string): string {
-  return createHash('sha256').update(name).digest('hex').slice(0, 32);
-}
-
 function signalGroup(pid: number, signal: NodeJS.Signals): void {
   try {
     process.kill(-pid, signal);
@@ -339,23 +300,4 @@ function signalGroup(pid: number, signal: NodeJS.Signals): void {
 function signalCode(signal: string | undefined): number | undefined {
   const number = signal ? osConstants.signals[signal as NodeJS.Signals] : undefined;
   return number === undefined ? undefined : 128 + number;
-}
-
-function toContainer(record: ProcessRecord): RuntimeContainer {
-  return {
-    id: record.id,
-    name: record.labels[labels.containerName] ?? '',
-    dockerName: record.name,
-    state: record.state,
-    running: record.state === 'running',
-    attempt: Number(/_(\d+)$/.exec(record.name)?.[1] ?? 0),
-    restartCount: Number(record.labels[labels.restartCount] ?? 0),
-    created: record.created,
-    image: record.image,
-    labels: record.labels,
-    ...(record.exitCode !== undefined ? { exitCode: record.exitCode } : {}),
-    ...(record.startedAt !== undefined ? { startedAt: record.startedAt } : {}),
-    ...(record.finishedAt !== undefined ? { finishedAt: record.finishedAt } : {}),
-    ...(record.oomKilled ? { oomKilled: true } : {}),
-  };
 }
