@@ -26,6 +26,8 @@ export const preflightPhase: Phase<InitData> = {
     data.missingImages = context.missingImages ?? [];
     if (data.missingImages.length === 0 || data.dryRun) return;
     const failed: string[] = [];
+    // What to do comes from the runtime's own error (a registry's way around, or the process runtime's folder).
+    const hints = new Set<string>();
     await task.steps(
       data.missingImages.map((image) => ({
         title: `pull ${image}`,
@@ -34,6 +36,7 @@ export const preflightPhase: Phase<InitData> = {
             await pullImageForUser(runtime, image, (line) => step.output(line));
           } catch (err) {
             failed.push(image);
+            hints.add((err as KubebootError).hint ?? AIR_GAPPED_HINT);
             throw err;
           }
         },
@@ -41,10 +44,10 @@ export const preflightPhase: Phase<InitData> = {
       { concurrent: !config.init.nodeRegistration.imagePullSerial },
     );
     if (failed.length > 0 && !ignored('ImagePull', ignore)) {
-      const processes = !runtime.usesSandboxImage;
+      const hint = [...hints].map((h) => (h === AIR_GAPPED_HINT ? `${AIR_GAPPED_HINT} Or pull them beforehand with \`kubeboot config images pull\`.` : h)).join(' ');
       throw new KubebootError('[preflight] Some fatal errors occurred', {
         details: failed.map((image) => `\t[ERROR ImagePull]: ${image} is not on this machine and cannot be pulled`),
-        hint: processes ? `The process runtime runs binaries: put them in its folder (${runtime.endpoint.replace(/^process:\/\//, '')}), or give it with --process-bin-dir.` : `${AIR_GAPPED_HINT} Or pull them beforehand with \`kubeboot config images pull\`.`,
+        hint,
       });
     }
   },

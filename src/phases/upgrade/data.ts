@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { parseAllDocuments, stringify } from 'yaml';
 import { loadConfig } from '../../config/load.js';
 import type { KubebootConfig } from '../../config/types.js';
@@ -68,7 +69,6 @@ async function clusterConfiguration(host: Host): Promise<{ text: string; api: Ap
  */
 export async function loadUpgradeConfig(host: Host, configFile: string | undefined): Promise<{ config: KubebootConfig; api: ApiClient }> {
   const recordPath = configFile ?? host.path(INIT_RECORD);
-  const { readFile } = await import('node:fs/promises');
   const record = await readFile(recordPath, 'utf8').catch(() => undefined);
   if (record === undefined) throw new KubebootError(`${recordPath}: no such file`, { hint: 'Run the upgrade on a node that kubeboot init or join set up (they keep their configuration there), or give it with --config.' });
   const { text, api } = await clusterConfiguration(host);

@@ -75,46 +75,57 @@ describe("process runtime: kubeadm-flags.env, kubeadm's format", () => {
   });
 });
 
+/** A process runtime whose binary folder holds Debian's static busybox and the applets asked for. */
+async function busyboxRuntime(root: string, applets: string[]): Promise<ProcessRuntime> {
+  const bin = join(root, 'bin');
+  await mkdir(bin);
+  await copyFile('/bin/busybox', join(bin, 'busybox'));
+  for (const applet of applets) await symlink('busybox', join(bin, applet));
+  const runtime = new ProcessRuntime({ binDir: bin, stateDir: join(root, 'state') });
+  await runtime.connect();
+  return runtime;
+}
+
+/** The request the reconciler would make for one container of a hostNetwork pod. */
+function containerRequest(root: string, node: string, name: string, container: object, volumes: object[] = []): ContainerRequest {
+  const uid = `uid-${name}`;
+  return {
+    pod: { key: `default/${name}`, uid, source: 'test', pod: { metadata: { name, namespace: 'default', uid }, spec: { hostNetwork: true, containers: [], volumes } } },
+    container: { name: 'main', image: 'example.com/busybox:1.35.0', ...container },
+    node,
+    host: Host.system(),
+    rootDir: join(root, 'kubelet'),
+    hostIP: '127.0.0.1',
+    podIP: '127.0.0.1',
+    attempt: 0,
+    restartCount: 0,
+    backoff: { step: 0, initialMs: 1000, maxMs: 2000 },
+  } as unknown as ContainerRequest;
+}
+
 describe('process runtime: a container in its own mount namespace', () => {
   test('volumes are bound at their mountPath (read-only when asked); mount targets are made in the overlay, never on the host', async () => {
     const root = await tempDir();
-    const bin = join(root, 'bin');
-    await mkdir(bin);
-    await copyFile('/bin/busybox', join(bin, 'busybox'));
-    for (const applet of ['sh', 'cat', 'echo', 'sleep', 'touch']) await symlink('busybox', join(bin, applet));
+    const runtime = await busyboxRuntime(root, ['sh', 'cat', 'echo', 'sleep', 'touch']);
     const shared = join(root, 'shared');
     const config = join(root, 'config');
     await mkdir(config);
     await writeFile(join(config, 'setting'), 'from the host');
     // Mount targets that do not exist on this machine: made only inside the container's root.
     const target = `/kubeboot-unit-${process.pid}`;
-    const runtime = new ProcessRuntime({ binDir: bin, stateDir: join(root, 'state') });
-    await runtime.connect();
-    const request = {
-      pod: {
-        key: 'default/ns-test',
-        uid: 'u1',
-        source: 'test',
-        pod: { metadata: { name: 'ns-test', namespace: 'default', uid: 'u1' }, spec: { hostNetwork: true, containers: [], volumes: [{ name: 'shared', hostPath: { path: shared, type: 'DirectoryOrCreate' } }, { name: 'config', hostPath: { path: config } }] } },
-      },
-      container: {
-        name: 'main',
-        image: 'example.com/busybox:1.35.0',
+    const request = containerRequest(
+      root,
+      'unit',
+      'ns-test',
+      {
         command: ['sh', '-c', `cat ${target}/config/setting > ${target}/shared/seen; touch ${target}/config/new 2>/dev/null && echo writable > ${target}/shared/ro || echo read-only > ${target}/shared/ro; echo "$GREETING" > ${target}/shared/env`],
         env: [{ name: 'GREETING', value: 'hi $(POD)' }, { name: 'POD', value: 'x' }],
         volumeMounts: [{ name: 'shared', mountPath: `${target}/shared` }, { name: 'config', mountPath: `${target}/config`, readOnly: true }],
       },
-      node: 'unit',
-      host: Host.system(),
-      rootDir: join(root, 'kubelet'),
-      hostIP: '127.0.0.1',
-      podIP: '127.0.0.1',
-      attempt: 0,
-      restartCount: 0,
-      backoff: { step: 0, initialMs: 1000, maxMs: 2000 },
-    } as unknown as ContainerRequest;
+      [{ name: 'shared', hostPath: { path: shared, type: 'DirectoryOrCreate' } }, { name: 'config', hostPath: { path: config } }],
+    );
     const id = await runtime.runContainer(request);
-    for (let i = 0; i < 100; i++) {
+    for (let i = 0; i < 300; i++) {
       const pod = [...(await runtime.listPods({ node: 'unit' })).values()][0];
       if (pod?.containers[0]?.running === false) break;
       await sleep(50);
@@ -131,28 +142,12 @@ describe('process runtime: a container in its own mount namespace', () => {
 
   test('a memory limit puts the process in a cgroup of its own with that limit (or its log says why not)', async () => {
     const root = await tempDir();
-    const bin = join(root, 'bin');
-    await mkdir(bin);
-    await copyFile('/bin/busybox', join(bin, 'busybox'));
-    for (const applet of ['sh', 'cat', 'sleep']) await symlink('busybox', join(bin, applet));
-    const runtime = new ProcessRuntime({ binDir: bin, stateDir: join(root, 'state') });
-    await runtime.connect();
-    const request = {
-      pod: { key: 'default/limits', uid: 'u2', source: 'test', pod: { metadata: { name: 'limits', namespace: 'default', uid: 'u2' }, spec: { hostNetwork: true, containers: [] } } },
-      container: { name: 'main', image: 'example.com/busybox:1.35.0', command: ['sh', '-c', 'cat /proc/self/cgroup; sleep 30'], resources: { limits: { memory: '50Mi' } } },
-      node: 'unit-limits',
-      host: Host.system(),
-      rootDir: join(root, 'kubelet'),
-      hostIP: '127.0.0.1',
-      podIP: '127.0.0.1',
-      attempt: 0,
-      restartCount: 0,
-      backoff: { step: 0, initialMs: 1000, maxMs: 2000 },
-    } as unknown as ContainerRequest;
+    const runtime = await busyboxRuntime(root, ['sh', 'cat', 'sleep']);
+    const request = containerRequest(root, 'unit-limits', 'limits', { command: ['sh', '-c', 'cat /proc/self/cgroup; sleep 30'], resources: { limits: { memory: '50Mi' } } });
     const id = await runtime.runContainer(request);
     try {
       let log = '';
-      for (let i = 0; i < 100 && !/cgroup|resource limits not applied/.test(log); i++) {
+      for (let i = 0; i < 300 && !/cgroup|resource limits not applied/.test(log); i++) {
         await sleep(50);
         log = await readFile(join(root, 'state', id, 'output.log'), 'utf8').catch(() => '');
       }
