@@ -35,9 +35,10 @@ export function renewableNames(config: KubebootConfig): string[] {
  * `certs renew`: a new key and certificate from the same CA, keeping the subject and SANs the existing
  * certificate has (as kubeadm does). Then every manifest in staticPodPath that names a renewed file
  * gets a fresh annotation, which changes the pod and makes the reconciler replace it: no moving
- * manifests out and back in.
+ * manifests out and back in. `restartPods: false` leaves the manifests alone: `upgrade` writes a new
+ * manifest right after, and marking the old one too would restart the component twice.
  */
-export async function renewCertificates(config: KubebootConfig, host: Host, names: readonly string[], options: { now?: Date } = {}): Promise<RenewResult> {
+export async function renewCertificates(config: KubebootConfig, host: Host, names: readonly string[], options: { now?: Date; restartPods?: boolean } = {}): Promise<RenewResult> {
   const known = renewableNames(config);
   const requested = names.includes('all') ? known : [...names];
   const unknown = names.filter((name) => name !== 'all' && !known.includes(name));
@@ -117,7 +118,7 @@ export async function renewCertificates(config: KubebootConfig, host: Host, name
   await host.writeTogether(writes.map((w) => ({ path: w.path, content: w.content, mode: w.mode })));
 
   const renewedPaths = renewed.flatMap((entry) => (entry.file.endsWith('.crt') ? [entry.file, entry.file.replace(/\.crt$/, '.key')] : [entry.file]));
-  const restartedPods = await markManifests(config, host, renewedPaths, now);
+  const restartedPods = options.restartPods === false ? [] : await markManifests(config, host, renewedPaths, now);
   return { renewed, restartedPods };
 }
 

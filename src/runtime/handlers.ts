@@ -17,16 +17,19 @@ export function resolvePort(port: number | string | undefined, container: Contai
 
 /**
  * An HTTP(S) GET as the kubelet's prober makes it: HTTPS is not verified, 200–399 is success,
- * redirects are not followed (a 3xx counts as success).
+ * redirects are not followed (a 3xx counts as success), and no connection is kept (the prober's
+ * DisableKeepAlives). Node's global agent keeps them: a readiness probe every second then holds a
+ * connection to the container open, and a server that shuts down gracefully on SIGTERM waits for it
+ * until the grace period runs out — seen as a 30 s stop of the API server stand-in.
  */
 export function httpGetHandler(action: HTTPGetAction, host: string, port: number, timeoutMs: number): Promise<HandlerResult> {
   const https = action.scheme === 'HTTPS';
-  const headers: Record<string, string> = { 'User-Agent': 'kube-probe/kubeboot', Accept: '*/*' };
+  const headers: Record<string, string> = { 'User-Agent': 'kube-probe/kubeboot', Accept: '*/*', Connection: 'close' };
   for (const header of action.httpHeaders ?? []) headers[header.name] = header.value;
   const path = action.path ? (action.path.startsWith('/') ? action.path : `/${action.path}`) : '/';
   const send = https ? httpsRequest : httpRequest;
   return new Promise((resolve) => {
-    const req = send({ host: action.host || host, port, path, method: 'GET', headers, timeout: timeoutMs, ...(https ? { rejectUnauthorized: false } : {}) }, (res) => {
+    const req = send({ host: action.host || host, port, path, method: 'GET', headers, agent: false, timeout: timeoutMs, ...(https ? { rejectUnauthorized: false } : {}) }, (res) => {
       res.resume();
       const status = res.statusCode ?? 0;
       resolve(status >= 200 && status < 400 ? { ok: true, message: `HTTP ${status}` } : { ok: false, message: `HTTP probe failed with statuscode: ${status}` });

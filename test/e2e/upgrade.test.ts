@@ -45,6 +45,9 @@ describe('kubeboot upgrade', { concurrency: false }, () => {
       return ok ? pods : undefined;
     }, 90_000, 500);
   const upgrade = (...args: string[]) => kubeboot(['upgrade', ...args, '--rootfs', root]);
+  /** The reconciler's last lines (init started it detached): what a failed step needs beside the CLI's output. */
+  const fullLog = () => readFile(join(root, 'var/log/kubeboot/kubelet.log'), 'utf8').catch(() => '');
+  const reconcilerLog = async () => (await fullLog()).split('\n').slice(-40).join('\n');
 
   after(async () => {
     if (root) await kubeboot(['reset', '--force', '--rootfs', root]);
@@ -116,8 +119,14 @@ etcd: {local: {imageTag: ${images.etcd.split(':')[1]}}}
   });
 
   test(`apply ${NEW}: every component moves, healthy after each step; ps shows the new images; the cluster keeps the new configuration`, async () => {
+    const logBefore = (await fullLog()).length;
     const apply = await upgrade('apply', NEW, '--yes', '--timeout', '90s');
-    assert.equal(apply.exitCode, 0, `${apply.stdout}\n${apply.stderr}`);
+    assert.equal(apply.exitCode, 0, `${apply.stdout}\n${apply.stderr}\nthe reconciler's log:\n${await reconcilerLog()}`);
+    const during = (await fullLog()).slice(logBefore);
+    for (const c of COMPONENTS) {
+      const stops = during.split('\n').filter((line) => line.includes('msg="pod stopped"') && line.includes(`pod=kube-system/${c}-${node} `));
+      assert.equal(stops.length, 1, `${c} is replaced once (the renewed certificates do not restart it on the old image first):\n${during}`);
+    }
     assert.match(apply.stdout, new RegExp(`SUCCESS! Your control plane was upgraded to ${NEW}`));
     for (const c of COMPONENTS) assert.match(apply.stdout, new RegExp(`${c} runs kubeboot.local/${c}:${NEW}, healthy`));
     await healthyAt(NEW);
@@ -132,10 +141,11 @@ etcd: {local: {imageTag: ${images.etcd.split(':')[1]}}}
 
   test(`apply ${BROKEN}, whose components never come up: rolled back, the old control plane healthy, the error names the component, its state and last log lines`, async () => {
     const apply = await upgrade('apply', BROKEN, '--yes', '--timeout', '20s');
-    assert.equal(apply.exitCode, 1, apply.stdout);
+    const log = await reconcilerLog();
+    assert.equal(apply.exitCode, 1, `${apply.stdout}\nthe reconciler's log:\n${log}`);
     assert.match(apply.stderr, new RegExp(`kube-apiserver did not come healthy on kubeboot.local/kube-apiserver:${BROKEN} within 20s; the upgrade was rolled back`));
     assert.match(apply.stderr, /kube-apiserver-\S+: (CrashLoopBackOff|Error|Running)/);
-    assert.match(apply.stderr, /was built to fail/, 'its last log lines');
+    assert.match(apply.stderr, /was built to fail/, `its last log lines; the reconciler's log:\n${log}`);
     assert.match(apply.stderr, new RegExp(`rolled back: kube-apiserver runs kubeboot.local/kube-apiserver:${NEW} again, healthy`));
     await healthyAt(NEW);
     assert.match(await manifest('kube-apiserver'), new RegExp(`kube-apiserver:${NEW}`));

@@ -142,7 +142,13 @@ async function retry(what, seconds, fn) {
 }
 
 function serve({ host, port, cert, key, ca, routes, fallback }) {
+  // Responses not yet sent: on SIGTERM they close their connection, as the real servers' graceful shutdown does.
+  const pending = new Set();
+  let stopping = false;
   const server = https.createServer({ cert, key, ...(ca ? { ca, requestCert: true, rejectUnauthorized: false } : {}) }, (req, res) => {
+    pending.add(res);
+    res.on('close', () => pending.delete(res));
+    if (stopping) res.setHeader('Connection', 'close');
     const route = routes[(req.url || '/').split('?')[0]];
     if (!route) return fallback ? fallback(req, res) : res.writeHead(404).end('not found\n');
     const [status, text] = route(req);
@@ -150,7 +156,16 @@ function serve({ host, port, cert, key, ca, routes, fallback }) {
   });
   server.on('error', (err) => fail(`cannot listen on ${host}:${port}: ${err.code || err.message}`));
   server.listen(port, host, () => log(`serving https://${host.includes(':') ? `[${host}]` : host}:${port}`));
-  const stop = () => server.close(() => process.exit(0));
+  // server.close() alone ends only idle connections: a keep-alive client that polls every second would
+  // keep one in use for ever, and the container would stop only at the grace period's SIGKILL.
+  const stop = () => {
+    if (stopping) return;
+    stopping = true;
+    log('shutting down: no new connections; requests in flight are answered, then their connections closed');
+    for (const res of pending) if (!res.headersSent) res.setHeader('Connection', 'close');
+    server.close(() => process.exit(0));
+    server.closeIdleConnections();
+  };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
 }

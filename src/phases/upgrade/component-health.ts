@@ -14,10 +14,23 @@ export interface ComponentWatch {
   node: string;
 }
 
-/** The component's static pod as `kubeboot ps` shows it. */
-export async function componentRow(watch: ComponentWatch, component: string): Promise<PodRow | undefined> {
+/**
+ * The component's static pod as `kubeboot ps` shows it. While the reconciler replaces a pod, the old
+ * one (stopping) and the new one are listed under one name: the one on `image` is the one that
+ * matters, else the youngest.
+ */
+export async function componentRow(watch: ComponentWatch, component: string, image?: string): Promise<PodRow | undefined> {
+  return pick(await componentRows(watch, component), image);
+}
+
+async function componentRows(watch: ComponentWatch, component: string): Promise<PodRow[]> {
   const rows = await listPodRows(watch.runtime, { node: watch.node, rootDir: watch.host.path(watch.rootDir) });
-  return rows.find((r) => r.namespace === 'kube-system' && r.name === `${component}-${watch.node}`);
+  return rows.filter((r) => r.namespace === 'kube-system' && r.name === `${component}-${watch.node}`);
+}
+
+function pick(rows: PodRow[], image: string | undefined): PodRow | undefined {
+  const onImage = rows.filter((r) => image !== undefined && r.containers.some((c) => c.image === image));
+  return [...(onImage.length > 0 ? onImage : rows)].sort((a, b) => a.ageMs - b.ageMs)[0];
 }
 
 /** Running, every container ready (its probes pass), on `image`, and not the container `notId`. */
@@ -33,8 +46,10 @@ export async function waitHealthy(watch: ComponentWatch, component: string, imag
   const deadline = Date.now() + timeoutMs;
   let row: PodRow | undefined;
   for (;;) {
-    row = await componentRow(watch, component).catch(() => row);
-    if (healthyOn(row, image, notId)) return { ok: true, row };
+    const rows = await componentRows(watch, component).catch(() => undefined);
+    const healthy = rows?.find((r) => healthyOn(r, image, notId));
+    if (healthy) return { ok: true, row: healthy };
+    if (rows) row = pick(rows, image);
     if (Date.now() > deadline) return { ok: false, row };
     await sleep(POLL_MS);
   }
@@ -45,7 +60,7 @@ export async function describeFailure(watch: ComponentWatch, component: string, 
   if (!row) return [`${component}: no pod on this node`];
   const lines = [`${row.name}: ${row.status}, ready ${row.ready}, restarts ${row.restarts}`];
   for (const c of row.containers) lines.push(`  container ${c.name} (${c.image}): ${c.state}${c.reason ? ` ${c.reason}` : ''}${c.exitCode !== undefined ? `, exit code ${c.exitCode}` : ''}${c.message ? ` — ${c.message}` : ''}`);
-  const pod = [...(await watch.runtime.listPods({ node: watch.node })).values()].find((p) => p.name === row.name);
+  const pod = (await watch.runtime.listPods({ node: watch.node })).get(row.uid);
   const newest = pod?.containers.filter((c) => c.name !== 'POD').sort((a, b) => b.created - a.created)[0];
   if (newest) {
     let text = '';

@@ -49,7 +49,7 @@ const preflight: Phase<UpgradeData> = {
     const watch = watchOf(data);
     const unhealthy: string[] = [];
     for (const manifest of data.manifests) {
-      const row = await componentRow(watch, manifest.component);
+      const row = await componentRow(watch, manifest.component, manifest.currentImage);
       if (!manifest.currentImage || !healthyOn(row, manifest.currentImage)) unhealthy.push(`${manifest.component}: ${row ? `${row.status}, ready ${row.ready}` : 'no pod'}`);
     }
     if (unhealthy.length > 0) throw new KubebootError('every control-plane component must be healthy before an upgrade', { details: unhealthy, hint: 'See why with: kubeboot ps; kubeboot logs <pod>' });

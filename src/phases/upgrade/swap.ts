@@ -38,10 +38,10 @@ export async function swapComponent(data: UpgradeData, manifest: PlannedManifest
   const local = data.config.cluster.etcd.local && !data.config.cluster.etcd.external;
   const names = manifest.component === 'kube-apiserver' && local ? [...renew, 'apiserver-etcd-client'] : renew;
   if (data.certificateRenewal && names.length > 0) {
-    const renewed = await renewCertificates(data.config, data.host, names);
+    const renewed = await renewCertificates(data.config, data.host, names, { restartPods: false }); // the new manifest restarts it
     say(`renewed ${renewed.renewed.map((r) => r.name).join(', ')}`);
   }
-  const before = (await componentRow(watch, manifest.component))?.containers[0]?.id;
+  const before = (await componentRow(watch, manifest.component, manifest.currentImage))?.containers[0]?.id;
   await data.host.write(manifest.path, manifest.next, { mode: 0o600, dirMode: 0o700 });
   data.swapped.push(manifest.component);
   say(`wrote the ${manifest.nextImage} manifest; waiting for the pod to run it with its probes passing (up to ${Math.round(data.timeoutMs / 1000)}s)`);
