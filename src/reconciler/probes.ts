@@ -1,3 +1,5 @@
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
 import type { Container, Probe } from 'kubernetes-types/core/v1.js';
 import { httpGetHandler, resolvePort, tcpHandler, type HandlerResult } from '../runtime/handlers.js';
 import type { ContainerRuntime } from '../runtime/runtime.js';
@@ -23,13 +25,36 @@ export interface ProbeManagerOptions {
   onKill: (target: ProbeTarget, reason: string, graceSeconds: number | undefined) => void;
 }
 
-/** Runs one probe action once. */
-export async function runProbe(runtime: ContainerRuntime, probe: Probe, target: ProbeTarget, timeoutMs: number): Promise<HandlerResult> {
+/**
+ * The connections one container's HTTP probes keep. The kubelet opens one per probe; here a TLS
+ * handshake each second (the API server's readiness probe) would cost 5.7 ms of CPU against 0.8 ms on a
+ * kept connection (client and server, one process, this project's machine) — the idle target is 0.5 %
+ * of a core. Dropped the moment the container is to be stopped, so no graceful shutdown waits for one
+ * (Node's global agent, used before, kept them and never dropped them).
+ */
+class ProbeConnections {
+  private http: HttpAgent | undefined;
+  private https: HttpsAgent | undefined;
+
+  for(scheme: string | undefined): HttpAgent {
+    if (scheme === 'HTTPS') return (this.https ??= new HttpsAgent({ keepAlive: true, maxSockets: 1 }));
+    return (this.http ??= new HttpAgent({ keepAlive: true, maxSockets: 1 }));
+  }
+
+  drop(): void {
+    this.http?.destroy();
+    this.https?.destroy();
+    this.http = this.https = undefined;
+  }
+}
+
+/** Runs one probe action once (HTTP on the kept connections given, else on a connection of its own). */
+export async function runProbe(runtime: ContainerRuntime, probe: Probe, target: ProbeTarget, timeoutMs: number, connections?: ProbeConnections): Promise<HandlerResult> {
   if (probe.exec?.command) return runtime.exec(target.containerId, probe.exec.command, timeoutMs);
   if (probe.httpGet) {
     const port = resolvePort(probe.httpGet.port, target.spec);
     if (port === undefined) return { ok: false, message: `no port named ${JSON.stringify(probe.httpGet.port)} in the container` };
-    return httpGetHandler(probe.httpGet, target.podIP, port, timeoutMs);
+    return httpGetHandler(probe.httpGet, target.podIP, port, timeoutMs, connections?.for(probe.httpGet.scheme));
   }
   if (probe.tcpSocket) {
     const port = resolvePort(probe.tcpSocket.port, target.spec);
@@ -45,11 +70,16 @@ class ContainerProber {
   private started: boolean;
   private ready: boolean;
   private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly connections = new ProbeConnections();
   private stopped = false;
 
   constructor(private readonly target: ProbeTarget, private readonly options: ProbeManagerOptions) {
     this.started = !target.spec.startupProbe;
     this.ready = this.started && !target.spec.readinessProbe;
+  }
+
+  get isStopped(): boolean {
+    return this.stopped;
   }
 
   get state(): { started: boolean; ready: boolean } {
@@ -66,6 +96,7 @@ class ContainerProber {
     this.stopped = true;
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
+    this.connections.drop();
   }
 
   private afterStartup(): void {
@@ -97,7 +128,7 @@ class ContainerProber {
     let successes = 0;
     let failures = 0;
     const tick = async () => {
-      const result = await runProbe(this.options.runtime, probe, this.target, timeoutMs).catch((err: Error) => ({ ok: false, message: err.message }));
+      const result = await runProbe(this.options.runtime, probe, this.target, timeoutMs, this.connections).catch((err: Error) => ({ ok: false, message: err.message }));
       if (this.stopped) return;
       if (result.ok) {
         successes++;
@@ -116,12 +147,14 @@ class ContainerProber {
         }
         if (failures >= failureThreshold) {
           this.options.log('warn', 'startup probe failed: the container will be restarted', { ...fields, problem: result.message });
+          this.stop(); // no probe connection may hold up its stop
           this.options.onKill(this.target, `failed startup probe: ${result.message}`, probe.terminationGracePeriodSeconds);
           return;
         }
       } else if (kind === 'liveness') {
         if (failures >= failureThreshold) {
           this.options.log('warn', 'liveness probe failed: the container will be restarted', { ...fields, problem: result.message });
+          this.stop(); // no probe connection may hold up its stop
           this.options.onKill(this.target, `failed liveness probe: ${result.message}`, probe.terminationGracePeriodSeconds);
           return;
         }
@@ -154,7 +187,8 @@ export class ProbeManager {
       }
     }
     for (const target of targets) {
-      if (this.probers.has(target.containerId)) continue;
+      // A prober stopped by its own kill, whose container still runs (the stop failed): probed anew.
+      if (this.probers.get(target.containerId)?.prober.isStopped === false) continue;
       const prober = new ContainerProber(target, this.options);
       this.probers.set(target.containerId, { prober, podUid });
       prober.start();

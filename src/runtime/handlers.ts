@@ -1,4 +1,4 @@
-import { request as httpRequest } from 'node:http';
+import { request as httpRequest, type Agent } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { connect } from 'node:net';
 import type { Container, HTTPGetAction } from 'kubernetes-types/core/v1.js';
@@ -16,31 +16,38 @@ export function resolvePort(port: number | string | undefined, container: Contai
 }
 
 /**
- * An HTTP(S) GET as the kubelet's prober makes it: HTTPS is not verified, 200–399 is success,
- * redirects are not followed (a 3xx counts as success), and no connection is kept (the prober's
- * DisableKeepAlives). Node's global agent keeps them: a readiness probe every second then holds a
- * connection to the container open, and a server that shuts down gracefully on SIGTERM waits for it
- * until the grace period runs out — seen as a 30 s stop of the API server stand-in.
+ * An HTTP(S) GET as the kubelet's prober makes it: HTTPS is not verified, 200–399 is success, and
+ * redirects are not followed (a 3xx counts as success). Without `agent`, one connection that is closed
+ * after the answer (the prober's DisableKeepAlives; Node's global agent would keep it, and a server
+ * that shuts down gracefully waits for kept connections until the grace period's SIGKILL). With one,
+ * the caller keeps the connection and must drop it before the container is stopped (ContainerProber);
+ * a kept connection the server has closed meanwhile is retried once on a new one.
  */
-export function httpGetHandler(action: HTTPGetAction, host: string, port: number, timeoutMs: number): Promise<HandlerResult> {
+export function httpGetHandler(action: HTTPGetAction, host: string, port: number, timeoutMs: number, agent?: Agent): Promise<HandlerResult> {
   const https = action.scheme === 'HTTPS';
-  const headers: Record<string, string> = { 'User-Agent': 'kube-probe/kubeboot', Accept: '*/*', Connection: 'close' };
+  const headers: Record<string, string> = { 'User-Agent': 'kube-probe/kubeboot', Accept: '*/*', ...(agent ? {} : { Connection: 'close' }) };
   for (const header of action.httpHeaders ?? []) headers[header.name] = header.value;
   const path = action.path ? (action.path.startsWith('/') ? action.path : `/${action.path}`) : '/';
+  const url = `${https ? 'https' : 'http'}://${action.host || host}:${port}${path}`;
   const send = https ? httpsRequest : httpRequest;
-  return new Promise((resolve) => {
-    const req = send({ host: action.host || host, port, path, method: 'GET', headers, agent: false, timeout: timeoutMs, ...(https ? { rejectUnauthorized: false } : {}) }, (res) => {
-      res.resume();
-      const status = res.statusCode ?? 0;
-      resolve(status >= 200 && status < 400 ? { ok: true, message: `HTTP ${status}` } : { ok: false, message: `HTTP probe failed with statuscode: ${status}` });
+  const attempt = (retry: boolean): Promise<HandlerResult> =>
+    new Promise((resolve) => {
+      const req = send({ host: action.host || host, port, path, method: 'GET', headers, agent: agent ?? false, timeout: timeoutMs, ...(https ? { rejectUnauthorized: false } : {}) }, (res) => {
+        res.resume();
+        const status = res.statusCode ?? 0;
+        resolve(status >= 200 && status < 400 ? { ok: true, message: `HTTP ${status}` } : { ok: false, message: `HTTP probe failed with statuscode: ${status}` });
+      });
+      req.on('timeout', () => {
+        req.destroy();
+        resolve({ ok: false, message: `Get ${url}: timed out after ${timeoutMs} ms` });
+      });
+      req.on('error', (err) => {
+        if (retry && req.reusedSocket) resolve(attempt(false));
+        else resolve({ ok: false, message: `Get ${url}: ${err.message}` });
+      });
+      req.end();
     });
-    req.on('timeout', () => {
-      req.destroy();
-      resolve({ ok: false, message: `Get ${https ? 'https' : 'http'}://${action.host || host}:${port}${path}: timed out after ${timeoutMs} ms` });
-    });
-    req.on('error', (err) => resolve({ ok: false, message: `Get ${https ? 'https' : 'http'}://${action.host || host}:${port}${path}: ${err.message}` }));
-    req.end();
-  });
+  return attempt(agent !== undefined);
 }
 
 /** A TCP connect within the timeout. */
