@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { dockerodeReads } from '../../src/runtime/docker/container-reads.js';
 import { listPods as listDockerPods } from '../../src/runtime/docker/list-pods.js';
 import { frames } from '../../src/runtime/docker/stream-frames.js';
 import type { RuntimePod } from '../../src/runtime/runtime.js';
@@ -96,7 +97,7 @@ export async function removeNodeContainers(node: string): Promise<number> {
 
 /** The pods the engine has for `node` (or every node), read the way kubeboot reads them. */
 export async function listPods(docker: Docker, node?: string): Promise<Map<string, RuntimePod>> {
-  return listDockerPods(docker, node ? { node } : {});
+  return listDockerPods(dockerodeReads(() => docker), node ? { node } : {});
 }
 
 /** Runs a command in a container and returns what it printed (the engine's frame headers removed). */

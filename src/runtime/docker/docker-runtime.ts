@@ -5,6 +5,8 @@ import { labels } from '../labels.js';
 import { execIn } from './exec.js';
 import { imagePresent, loadImages, pullImage, saveImages } from './images.js';
 import { dockerode } from './dockerode.js';
+import { dockerodeReads, socketReads, type ContainerReads } from './container-reads.js';
+import { EngineReads, socketOf } from './engine-reads.js';
 import { listPods } from './list-pods.js';
 import { demux } from './stream-frames.js';
 
@@ -22,21 +24,32 @@ const creating = () => import('./create-options.js');
 export class DockerRuntime implements ContainerRuntime {
   readonly endpoint: string;
   readonly usesSandboxImage = true;
-  private readonly docker: Docker;
+  private client: Docker | undefined;
+  /** The read calls without dockerode (engine-reads.ts), when the engine is a unix socket. */
+  private readonly reads: ContainerReads;
 
   /** `endpoint`: the kubelet's --container-runtime-endpoint (`unix:///path`); default DOCKER_HOST, else the standard socket. */
-  constructor(endpoint?: string) {
-    if (endpoint !== undefined && !endpoint.startsWith('unix://')) {
-      throw new KubebootError(`--container-runtime-endpoint: got ${JSON.stringify(endpoint)}, expected unix:///path/to/docker.sock`);
+  constructor(private readonly endpointFlag?: string) {
+    if (endpointFlag !== undefined && !endpointFlag.startsWith('unix://')) {
+      throw new KubebootError(`--container-runtime-endpoint: got ${JSON.stringify(endpointFlag)}, expected unix:///path/to/docker.sock`);
     }
-    const Dockerode = dockerode();
-    this.docker = endpoint ? new Dockerode({ socketPath: endpoint.slice('unix://'.length) }) : new Dockerode();
-    this.endpoint = endpoint ?? process.env.DOCKER_HOST ?? 'unix:///var/run/docker.sock';
+    this.endpoint = endpointFlag ?? process.env.DOCKER_HOST ?? 'unix:///var/run/docker.sock';
+    const socket = socketOf(endpointFlag);
+    this.reads = socket ? socketReads(new EngineReads(socket)) : dockerodeReads(() => this.docker);
+  }
+
+  /** dockerode, loaded and made on first use (see engine-reads.ts for why not before). */
+  private get docker(): Docker {
+    if (!this.client) {
+      const Dockerode = dockerode();
+      this.client = this.endpointFlag ? new Dockerode({ socketPath: this.endpointFlag.slice('unix://'.length) }) : new Dockerode();
+    }
+    return this.client;
   }
 
   async connect(): Promise<void> {
     try {
-      await this.docker.ping();
+      await this.reads.ping();
     } catch (err) {
       throw new KubebootError(`no container engine answers at ${this.endpoint} (${(err as Error).message})`, {
         hint: 'Start Docker, or point --container-runtime-endpoint (or DOCKER_HOST) at its socket.',
@@ -51,7 +64,7 @@ export class DockerRuntime implements ContainerRuntime {
   }
 
   listPods(query?: PodQuery): Promise<Map<string, RuntimePod>> {
-    return listPods(this.docker, query);
+    return listPods(this.reads, query);
   }
 
   async runSandbox(request: SandboxRequest): Promise<string> {
@@ -91,13 +104,12 @@ export class DockerRuntime implements ContainerRuntime {
   }
 
   async containerLogs(id: string, options: LogOptions, out: LogOutput): Promise<void> {
-    const container = this.docker.getContainer(id);
     const common = { stdout: true, stderr: true, timestamps: options.timestamps === true, ...(options.tail !== undefined && options.tail >= 0 ? { tail: options.tail } : {}) };
     if (!options.follow) {
-      demux(await container.logs({ ...common, follow: false }), out.stdout, out.stderr);
+      demux(await this.reads.logs(id, common), out.stdout, out.stderr);
       return;
     }
-    const stream = await container.logs({ ...common, follow: true });
+    const stream = await this.docker.getContainer(id).logs({ ...common, follow: true });
     this.docker.modem.demuxStream(stream, out.stdout, out.stderr);
     await new Promise<void>((resolve) => {
       stream.on('end', resolve);

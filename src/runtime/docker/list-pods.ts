@@ -1,4 +1,4 @@
-import type Docker from 'dockerode';
+import type { ContainerReads } from './container-reads.js';
 import { labels, SANDBOX_CONTAINER } from '../labels.js';
 import type { PodQuery, RuntimeContainer, RuntimePod } from '../runtime.js';
 
@@ -19,10 +19,10 @@ function exitCodeOf(status: string): number | undefined {
  * container it just reported dead is still listed as running for a moment): `query.reportedDead` names
  * containers to inspect whatever the list says.
  */
-export async function listPods(docker: Docker, query: PodQuery = {}): Promise<Map<string, RuntimePod>> {
+export async function listPods(engine: ContainerReads, query: PodQuery = {}): Promise<Map<string, RuntimePod>> {
   const filter = query.node ? `${labels.node}=${query.node}` : labels.node;
   const reportedDead = query.reportedDead ?? new Set<string>();
-  const list = await docker.listContainers({ all: true, filters: { label: [filter, ...(query.labels ?? [])] } });
+  const list = await engine.listContainers({ label: [filter, ...(query.labels ?? [])] });
   const pods = new Map<string, RuntimePod>();
   for (const info of list) {
     const l = info.Labels;
@@ -54,7 +54,7 @@ export async function listPods(docker: Docker, query: PodQuery = {}): Promise<Ma
   }
   await Promise.all(
     stopped.map(async (c) => {
-      const state = await docker.getContainer(c.id).inspect().then((i) => i.State, () => undefined);
+      const state = await engine.inspect(c.id).then((i) => i.State, () => undefined);
       if (!state) return;
       if (c.running && !state.Running) {
         c.running = false;
