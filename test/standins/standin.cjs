@@ -154,6 +154,9 @@ function serve({ host, port, cert, key, ca, routes, fallback }) {
     const [status, text] = route(req);
     res.writeHead(status, { 'Content-Type': text.startsWith('{') ? 'application/json' : 'text/plain' }).end(text);
   });
+  // As the real components' secure serving (k8s.io/apiserver: IdleTimeout 90 s), not Node's 5 s: a client
+  // that comes back every 10 s (lease renewals, liveness probes) keeps its connection instead of a new handshake.
+  server.keepAliveTimeout = 90_000;
   server.on('error', (err) => fail(`cannot listen on ${host}:${port}: ${err.code || err.message}`));
   server.listen(port, host, () => log(`serving https://${host.includes(':') ? `[${host}]` : host}:${port}`));
   // server.close() alone ends only idle connections: a keep-alive client that polls every second would
