@@ -133,7 +133,6 @@ export async function runApply(mode: 'apply' | 'node', version: string | undefin
       manifests: [],
       swapped: [],
       api,
-      closers: [],
     };
     if (!data.dryRun && !options.yes) await confirm(`[upgrade] Upgrade ${mode === 'apply' ? 'the cluster and this node' : 'this node'} from ${currentVersion.text} to ${targetVersion.text}? [y/N]: `);
     const timings: PhaseTiming[] = [];

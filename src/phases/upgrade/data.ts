@@ -40,7 +40,6 @@ export interface UpgradeData {
   /** The components whose new manifest was written, in order: what a rollback puts back. */
   swapped: string[];
   api?: ApiClient;
-  closers: Array<() => void>;
 }
 
 /** The cluster's ClusterConfiguration as kubeadm keeps it: ConfigMap kube-system/kubeadm-config. */

@@ -75,11 +75,12 @@ export async function plannedManifests(host: Host, target: KubebootConfig, patch
     const next = rendered.find((r) => r.component === component);
     if (!next) return [];
     const text = current.get(component);
+    const currentImage = manifestImage(text);
     const nextImage = manifestImage(next.content)!;
     // kubeadm leaves an etcd whose version does not change as it is, whatever else its new manifest would say.
-    if (component === 'etcd' && text !== undefined && imageTag(manifestImage(text)) === imageTag(nextImage)) {
-      return [{ component, path: next.path, current: text, next: text, currentImage: manifestImage(text)!, nextImage: manifestImage(text)!, changed: false }];
+    if (component === 'etcd' && text !== undefined && currentImage && imageTag(currentImage) === imageTag(nextImage)) {
+      return [{ component, path: next.path, current: text, next: text, currentImage, nextImage: currentImage, changed: false }];
     }
-    return [{ component, path: next.path, ...(text !== undefined ? { current: text } : {}), next: next.content, ...(manifestImage(text) ? { currentImage: manifestImage(text)! } : {}), nextImage, changed: text !== next.content }];
+    return [{ component, path: next.path, ...(text !== undefined ? { current: text } : {}), next: next.content, ...(currentImage ? { currentImage } : {}), nextImage, changed: text !== next.content }];
   });
 }
