@@ -72,12 +72,16 @@ export function configCommand(): Command {
         .requiredOption('--config <file>', 'the kubeadm-format configuration file')
         .action(async (options: { config: string }) => {
           // A JoinConfiguration file is checked as join reads it; the init kinds as init does.
-          const [{ holdsJoinConfiguration, loadJoinConfiguration }, { loadConfig }] = await Promise.all([import('../config/join-config.js'), import('../config/load.js')]);
+          // The init kinds' loader is fetched while the file is read (the usual case); join-config.js only when needed.
+          const initLoader = import('../config/load.js');
+          const { holdsJoinConfiguration } = await import('../config/read-file.js');
           if (await holdsJoinConfiguration(options.config)) {
+            const { loadJoinConfiguration } = await import('../config/join-config.js');
             printConfigWarnings((await loadJoinConfiguration(options.config)).warnings);
             process.stdout.write(`ok: ${options.config} is a valid JoinConfiguration\n`);
             return;
           }
+          const { loadConfig } = await initLoader;
           const { warnings } = await loadConfig({ file: options.config });
           printConfigWarnings(warnings);
           process.stdout.write(`ok: ${options.config} is a valid configuration\n`);
@@ -145,7 +149,7 @@ export function configCommand(): Command {
         .action(async (options: { oldConfig: string; newConfig?: string }) => {
           const { loadConfig } = await import('../config/load.js');
           const { migrateConfig } = await import('../config/migrate.js');
-          const { holdsJoinConfiguration, loadJoinConfiguration } = await import('../config/join-config.js');
+          const [{ holdsJoinConfiguration }, { loadJoinConfiguration }] = await Promise.all([import('../config/read-file.js'), import('../config/join-config.js')]);
           const { warnings } = (await holdsJoinConfiguration(options.oldConfig)) ? await loadJoinConfiguration(options.oldConfig) : await loadConfig({ file: options.oldConfig, host: NEUTRAL_HOST });
           printConfigWarnings(warnings);
           const migrated = await migrateConfig(options.oldConfig);

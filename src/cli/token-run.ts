@@ -7,6 +7,7 @@ import { joinCommand } from '../phases/init/show-join-command.js';
 import { CERTIFICATE_KEY } from '../pki/certs-upload.js';
 import { caCertHashes } from '../pki/discovery-hash.js';
 import { NODE_BOOTSTRAP_GROUP } from '../render/cluster/rbac.js';
+import { byCodePoint } from '../util/compare.js';
 import { ADMIN_KUBECONFIG } from '../util/constants.js';
 import { humanDuration, parseGoDuration } from '../util/duration.js';
 import { KubebootError, UsageError } from '../util/errors.js';
@@ -92,7 +93,7 @@ export async function createToken(token: string | undefined, options: CreateOpti
 /** `token list`: the bootstrap tokens, as kubeadm prints them (TOKEN TTL EXPIRES USAGES DESCRIPTION EXTRA GROUPS). */
 export async function listTokens(options: TokenConnection & { output: string }): Promise<string> {
   const tokens = await withClient(options, async (client) => (await client.get<{ items: Secret[] }>(TOKEN_SECRETS)).items.map(tokenFromSecret).filter((t): t is TokenInfo => t !== undefined));
-  tokens.sort((a, b) => a.id.localeCompare(b.id));
+  tokens.sort((a, b) => byCodePoint(a.id, b.id));
   const now = Date.now();
   const rows = tokens.map((t) => ({
     token: t.token,

@@ -108,12 +108,6 @@ export async function loadJoinConfiguration(file: string): Promise<{ fields: Joi
   return { fields, warnings: problems };
 }
 
-/** Whether a --config file is a JoinConfiguration file (checked as join reads it, not as init does). */
-export async function holdsJoinConfiguration(file: string): Promise<boolean> {
-  const text = await readConfigText(file).catch(() => '');
-  return /^kind:\s*JoinConfiguration\s*$/m.test(text);
-}
-
 /** `config print join-defaults`: kubeadm's placeholders, with the controlPlane section kubeboot's join needs. */
 export function joinDefaultsDocument(): object {
   return {

@@ -16,6 +16,15 @@ export interface RawDocument {
   value: unknown;
 }
 
+/**
+ * Whether a --config file is a JoinConfiguration file (checked as join reads it, not as init does).
+ * Here, not in join-config.ts: `config validate` asks first and loads only the loader it needs.
+ */
+export async function holdsJoinConfiguration(file: string): Promise<boolean> {
+  const text = await readConfigText(file).catch(() => '');
+  return /^kind:\s*JoinConfiguration\s*$/m.test(text);
+}
+
 /** Reads a config file, refusing directories, huge, binary and non-UTF-8 files with a clear error. */
 export async function readConfigText(file: string): Promise<string> {
   let info;

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { defaults } from '../config/defaults.js';
 import type { KubebootConfig } from '../config/types.js';
+import { byCodePoint } from '../util/compare.js';
 import type { Host } from '../util/host.js';
 import { decodeEmbedded, type KubeconfigFile } from './kubeconfig-file.js';
 import { certificateSpecs, kubeconfigSpecs } from './spec.js';
@@ -89,6 +90,6 @@ export async function checkExpiration(config: KubebootConfig, host: Host): Promi
     return entry(spec.file, file, await certificateIn(host, file, true), { certificateAuthority: 'ca', externallyManaged: caKeyPresent.get('ca') === false });
   });
   const certificates = await Promise.all([...leaves, ...kubeconfigs]);
-  certificates.sort((a, b) => a.name.localeCompare(b.name));
+  certificates.sort((a, b) => byCodePoint(a.name, b.name)); // kubeadm's order (Go's sort.Strings)
   return { certificates, certificateAuthorities: authorities.map((a) => a.entry) };
 }

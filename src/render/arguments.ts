@@ -1,4 +1,5 @@
 import type { Arg } from '../config/types.js';
+import { byCodePoint as compare } from '../util/compare.js';
 
 /**
  * kubeadm's ArgumentsToCommand (util/arguments.go, after kubernetes PR #135400): every default whose
@@ -11,10 +12,6 @@ export function argumentsToCommand(defaults: readonly Arg[], overrides: readonly
     .filter((arg) => !overridden.has(arg.name))
     .sort((a, b) => (a.name === b.name ? compare(a.value, b.value) : compare(a.name, b.name)));
   return [...kept, ...overrides].map((arg) => `--${arg.name}=${arg.value}`);
-}
-
-function compare(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /** The last value the user gave a flag, if any. */

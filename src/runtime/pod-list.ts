@@ -1,3 +1,4 @@
+import { byCodePoint } from '../util/compare.js';
 import { labels } from './labels.js';
 import { podRow, type PodRow } from './pod-status.js';
 import type { ContainerRuntime, RuntimePod } from './runtime.js';
@@ -29,5 +30,5 @@ export async function listPodRows(runtime: ContainerRuntime, options: { node?: s
     }
   }
   const now = options.now ?? Date.now();
-  return entries.map(({ pod, notes }) => podRow(pod, notes, now)).sort((a, b) => `${a.namespace}/${a.name}`.localeCompare(`${b.namespace}/${b.name}`));
+  return entries.map(({ pod, notes }) => podRow(pod, notes, now)).sort((a, b) => byCodePoint(`${a.namespace}/${a.name}`, `${b.namespace}/${b.name}`));
 }
