@@ -1,6 +1,7 @@
-import { randomBytes } from 'node:crypto';
+import { KeyObject, randomBytes } from 'node:crypto';
 import type { EncryptionAlgorithm } from '../config/types.js';
-import { algorithmParams, samePublicKey, type KeyPair } from './keys.js';
+import { certificateDer, type CertificateFields } from './certificate-der.js';
+import { samePublicKey, type KeyPair } from './keys.js';
 import type { CertificateSpec, ExtendedUsage } from './spec.js';
 import { x509 } from './x509.js';
 
@@ -25,96 +26,89 @@ const USAGE_OIDS: Record<ExtendedUsage, string> = {
 };
 
 /** A positive random serial (the top bit cleared), as Go's crypto/rand serials are. */
-function serialNumber(): string {
+function serialNumber(): Uint8Array {
   const bytes = randomBytes(16);
   bytes[0] = bytes[0]! & 0x7f;
   if (bytes[0] === 0) bytes[0] = 1;
-  return bytes.toString('hex');
+  return bytes;
 }
 
 /** Go orders a pkix.Name's RDNs with O before CN. */
-function subjectName(spec: Pick<CertificateSpec, 'commonName' | 'organizations'>): x509.Name {
-  return new x509.Name([...spec.organizations.map((o) => ({ O: [o] })), { CN: [spec.commonName] }]);
+function subjectName(spec: Pick<CertificateSpec, 'commonName' | 'organizations'>): ArrayBuffer {
+  return new x509.Name([...spec.organizations.map((o) => ({ O: [o] })), { CN: [spec.commonName] }]).toArrayBuffer();
 }
 
-function subjectAltNames(spec: CertificateSpec): x509.SubjectAlternativeNameExtension | undefined {
-  const names = [
-    ...spec.dnsNames.map((value) => ({ type: 'dns' as const, value })),
-    ...spec.ipAddresses.map((value) => ({ type: 'ip' as const, value })),
-  ];
-  return names.length > 0 ? new x509.SubjectAlternativeNameExtension(names) : undefined;
+function spki(key: CryptoKey): Buffer {
+  return KeyObject.from(key).export({ type: 'spki', format: 'der' });
 }
+
+/** A leaf certificate as files and kubeconfigs take it. */
+export interface IssuedCertificate {
+  pem: string;
+  notAfter: Date;
+}
+
+const pem = (der: ArrayBuffer) => x509.PemConverter.encode(der, 'CERTIFICATE');
 
 /** A self-signed CA certificate as kubeadm makes it (pkiutil.NewSelfSignedCACert). */
 export async function issueCa(spec: CertificateSpec, keys: KeyPair, algorithm: EncryptionAlgorithm, options: IssueOptions): Promise<x509.X509Certificate> {
   const now = options.now ?? new Date();
-  const extensions: x509.Extension[] = [
-    shared('CA key usage', () => new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment | x509.KeyUsageFlags.keyCertSign, true)),
-    shared('a CA', () => new x509.BasicConstraintsExtension(true, undefined, true)),
-    await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
-  ];
-  const sans = subjectAltNames(spec);
-  if (sans) extensions.push(sans);
-  return x509.X509CertificateGenerator.createSelfSigned({
+  const name = subjectName(spec);
+  const fields: CertificateFields = {
     serialNumber: serialNumber(),
-    name: subjectName(spec),
+    subject: name,
+    issuer: name,
     notBefore: new Date(now.getTime() - BACKDATE_MS),
     notAfter: new Date(now.getTime() + options.validityMs),
-    signingAlgorithm: algorithmParams(algorithm).signing,
-    keys,
-    extensions,
-  });
+    publicKey: spki(keys.publicKey),
+    keyUsage: ['digitalSignature', 'keyEncipherment', 'keyCertSign'],
+    isCa: true,
+    keyIdentifiers: [(await x509.SubjectKeyIdentifierExtension.create(keys.publicKey)).rawData],
+    dnsNames: spec.dnsNames,
+    ipAddresses: spec.ipAddresses,
+  };
+  // Parsed once: a CA is used as the x509 library's certificate (its name, dates and key) afterwards.
+  return new x509.X509Certificate(await certificateDer(fields, keys.privateKey, algorithm));
 }
 
-/**
- * Extensions that are the same for many certificates, made once: the x509 library encodes and parses
- * each one it is given (~0.3 ms apiece here), and a kubeadm set has 10 certificates with 4-5 each.
- */
-const sharedExtensions = new Map<string, x509.Extension>();
+/** Each CA's key identifier extension (DER), made once for all the certificates it signs (a SHA-1 of its public key each time). */
+const authorityKeyIds = new WeakMap<CryptoKey, Promise<ArrayBuffer>>();
 
-function shared<T extends x509.Extension>(key: string, make: () => T): T {
-  let extension = sharedExtensions.get(key);
-  if (!extension) sharedExtensions.set(key, (extension = make()));
-  return extension as T;
-}
-
-/** Each CA's key identifier, made once for all the certificates it signs (a SHA-1 of its public key each time). */
-const authorityKeyIds = new WeakMap<CryptoKey, Promise<x509.AuthorityKeyIdentifierExtension>>();
-
-function authorityKeyId(publicKey: CryptoKey): Promise<x509.AuthorityKeyIdentifierExtension> {
+function authorityKeyId(publicKey: CryptoKey): Promise<ArrayBuffer> {
   let id = authorityKeyIds.get(publicKey);
-  if (!id) authorityKeyIds.set(publicKey, (id = x509.AuthorityKeyIdentifierExtension.create(publicKey)));
+  if (!id) authorityKeyIds.set(publicKey, (id = x509.AuthorityKeyIdentifierExtension.create(publicKey).then((extension) => extension.rawData)));
   return id;
 }
 
+/** A CA's subject name, as the issuer of what it signs. */
+const issuerNames = new WeakMap<x509.X509Certificate, ArrayBuffer>();
+
+function issuerName(authority: x509.X509Certificate): ArrayBuffer {
+  let name = issuerNames.get(authority);
+  if (!name) issuerNames.set(authority, (name = authority.subjectName.toArrayBuffer()));
+  return name;
+}
+
 /** A leaf certificate signed by `authority` (pkiutil.NewSignedCert). */
-export async function issueLeaf(
-  spec: CertificateSpec,
-  publicKey: CryptoKey,
-  authority: Authority,
-  options: IssueOptions,
-): Promise<x509.X509Certificate> {
+export async function issueLeaf(spec: CertificateSpec, publicKey: CryptoKey, authority: Authority, options: IssueOptions): Promise<IssuedCertificate> {
   const now = options.now ?? new Date();
-  const extensions: x509.Extension[] = [
-    shared('leaf key usage', () => new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment, true)),
-    shared(`usages ${spec.usages.join(',')}`, () => new x509.ExtendedKeyUsageExtension(spec.usages.map((usage) => USAGE_OIDS[usage]))),
-    shared('not a CA', () => new x509.BasicConstraintsExtension(false, undefined, true)),
-    await authorityKeyId(authority.keys.publicKey),
-  ];
-  const sans = subjectAltNames(spec);
-  if (sans) extensions.push(sans);
-  return x509.X509CertificateGenerator.create({
+  // A certificate never outlives the CA that signed it (kubeadm caps it the same way).
+  const notAfter = new Date(Math.min(now.getTime() + options.validityMs, authority.certificate.notAfter.getTime()));
+  const fields: CertificateFields = {
     serialNumber: serialNumber(),
     subject: subjectName(spec),
-    issuer: authority.certificate.subjectName,
+    issuer: issuerName(authority.certificate),
     notBefore: new Date(now.getTime() - BACKDATE_MS),
-    // A certificate never outlives the CA that signed it (kubeadm caps it the same way).
-    notAfter: new Date(Math.min(now.getTime() + options.validityMs, authority.certificate.notAfter.getTime())),
-    signingAlgorithm: algorithmParams(authority.algorithm).signing,
-    publicKey,
-    signingKey: authority.keys.privateKey,
-    extensions,
-  });
+    notAfter,
+    publicKey: spki(publicKey),
+    keyUsage: ['digitalSignature', 'keyEncipherment'],
+    extendedKeyUsage: spec.usages.map((usage) => USAGE_OIDS[usage]),
+    isCa: false,
+    keyIdentifiers: [await authorityKeyId(authority.keys.publicKey)],
+    dnsNames: spec.dnsNames,
+    ipAddresses: spec.ipAddresses,
+  };
+  return { pem: pem(await certificateDer(fields, authority.keys.privateKey, authority.algorithm)), notAfter };
 }
 
 /** What a certificate says about itself, in the terms of a CertificateSpec. */

@@ -198,7 +198,7 @@ export async function ensureCertificates(config: KubebootConfig, host: Host, opt
   for (const [i, spec] of newLeaves.entries()) {
     const pair = keyOf.get(spec.name)!;
     const certificate = leafCertificates[i]!;
-    writes.push({ path: join(dir, `${spec.file}.crt`), content: certificate.toString('pem'), mode: 0o644 });
+    writes.push({ path: join(dir, `${spec.file}.crt`), content: certificate.pem, mode: 0o644 });
     writes.push({ path: join(dir, `${spec.file}.key`), content: privateKeyPem(pair.privateKey), mode: 0o600 });
     record(spec, 'created');
   }

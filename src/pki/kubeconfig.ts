@@ -61,7 +61,7 @@ export async function newKubeconfig(config: KubebootConfig, spec: KubeconfigSpec
     server: spec.server,
     caPem: ca.certificate.toString('pem'),
     user: spec.user,
-    certPem: certificate.toString('pem'),
+    certPem: certificate.pem,
     keyPem: privateKeyPem(keys.privateKey),
   });
 }

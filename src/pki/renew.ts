@@ -102,11 +102,11 @@ export async function renewCertificates(config: KubebootConfig, host: Host, name
     const keys = await generateKeyPair(config.cluster.encryptionAlgorithm);
     const certificate = await issueLeaf(spec, keys.publicKey, authority, { validityMs: validity, now });
     if (leaf) {
-      writes.push({ path: systemPath, content: certificate.toString('pem'), mode: 0o644 });
+      writes.push({ path: systemPath, content: certificate.pem, mode: 0o644 });
       writes.push({ path: join(config.cluster.certificatesDir, `${leaf.file}.key`), content: privateKeyPem(keys.privateKey), mode: 0o600 });
     } else {
       const user = file!.users![0]!.user!;
-      user['client-certificate-data'] = Buffer.from(certificate.toString('pem')).toString('base64');
+      user['client-certificate-data'] = Buffer.from(certificate.pem).toString('base64');
       user['client-key-data'] = Buffer.from(privateKeyPem(keys.privateKey)).toString('base64');
       writes.push({ path: systemPath, content: stringify(file, { lineWidth: 0 }), mode: 0o600 });
     }
