@@ -9,22 +9,17 @@ export interface KeyPair {
 
 interface AlgorithmParams {
   generate: RsaHashedKeyGenParams | EcKeyGenParams;
-  /** What certificates signed with this key use. */
-  signing: Algorithm | EcdsaParams;
 }
 
 export function algorithmParams(algorithm: EncryptionAlgorithm): AlgorithmParams {
   switch (algorithm) {
     case 'ECDSA-P256':
-      return { generate: { name: 'ECDSA', namedCurve: 'P-256' }, signing: { name: 'ECDSA', hash: 'SHA-256' } as EcdsaParams };
+      return { generate: { name: 'ECDSA', namedCurve: 'P-256' } };
     case 'ECDSA-P384':
-      return { generate: { name: 'ECDSA', namedCurve: 'P-384' }, signing: { name: 'ECDSA', hash: 'SHA-384' } as EcdsaParams };
+      return { generate: { name: 'ECDSA', namedCurve: 'P-384' } };
     default: {
       const modulusLength = Number(algorithm.slice('RSA-'.length));
-      return {
-        generate: { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256', modulusLength, publicExponent: new Uint8Array([1, 0, 1]) },
-        signing: { name: 'RSASSA-PKCS1-v1_5' },
-      };
+      return { generate: { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256', modulusLength, publicExponent: new Uint8Array([1, 0, 1]) } };
     }
   }
 }

@@ -5,7 +5,7 @@ import { AsnConvert } from '@peculiar/asn1-schema';
 import * as asn from '@peculiar/asn1-x509';
 import type { EncryptionAlgorithm } from '../../../src/config/types.js';
 import { certificateDer, type CertificateFields } from '../../../src/pki/certificate-der.js';
-import { algorithmParams, generateKeyPair } from '../../../src/pki/keys.js';
+import { generateKeyPair } from '../../../src/pki/keys.js';
 import { x509 } from '../../../src/pki/x509.js';
 
 // certificate-der.ts assembles certificates itself for speed; the x509 library's generator, given the
@@ -14,6 +14,13 @@ import { x509 } from '../../../src/pki/x509.js';
 const notBefore = new Date('2026-01-02T03:04:05Z');
 const notAfter = new Date('2027-01-02T03:04:05Z');
 const serial = '1f2e3d4c5b6a79880011223344556677';
+
+/** What kubeadm signs with (Go's x509 for each key type), in WebCrypto's terms for the reference generator. */
+const SIGNING: Record<string, Algorithm | EcdsaParams> = {
+  'ECDSA-P256': { name: 'ECDSA', hash: 'SHA-256' } as EcdsaParams,
+  'ECDSA-P384': { name: 'ECDSA', hash: 'SHA-384' } as EcdsaParams,
+  'RSA-2048': { name: 'RSASSA-PKCS1-v1_5' },
+};
 
 const tbsOf = (der: ArrayBuffer) => Buffer.from(AsnConvert.serialize(AsnConvert.parse(der, asn.Certificate).tbsCertificate));
 
@@ -34,7 +41,7 @@ for (const algorithm of ['ECDSA-P256', 'ECDSA-P384', 'RSA-2048'] as EncryptionAl
       };
       const caDer = await certificateDer(caFields, caKeys.privateKey, algorithm);
       const caReference = await x509.X509CertificateGenerator.createSelfSigned({
-        serialNumber: serial, name: caName, notBefore, notAfter, signingAlgorithm: algorithmParams(algorithm).signing, keys: caKeys,
+        serialNumber: serial, name: caName, notBefore, notAfter, signingAlgorithm: SIGNING[algorithm]!, keys: caKeys,
         extensions: [
           new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment | x509.KeyUsageFlags.keyCertSign, true),
           new x509.BasicConstraintsExtension(true, undefined, true),
@@ -51,7 +58,7 @@ for (const algorithm of ['ECDSA-P256', 'ECDSA-P384', 'RSA-2048'] as EncryptionAl
       };
       const leafDer = await certificateDer(leafFields, caKeys.privateKey, algorithm);
       const leafReference = await x509.X509CertificateGenerator.create({
-        serialNumber: serial, subject: leafName, issuer: caName, notBefore, notAfter, signingAlgorithm: algorithmParams(algorithm).signing,
+        serialNumber: serial, subject: leafName, issuer: caName, notBefore, notAfter, signingAlgorithm: SIGNING[algorithm]!,
         publicKey: leafKeys.publicKey, signingKey: caKeys.privateKey,
         extensions: [
           new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment, true),
