@@ -160,5 +160,8 @@ describe('process runtime: a container in its own mount namespace', () => {
       await runtime.removeContainer(id);
     }
     assert.equal(await stat(`/sys/fs/cgroup/memory/kubeboot/${id}`).catch(() => undefined), undefined, 'the cgroup goes with the container');
+    for (const branch of ['/sys/fs/cgroup/kubeboot', '/sys/fs/cgroup/memory/kubeboot']) {
+      assert.equal(await stat(branch).catch(() => undefined), undefined, `${branch}, made for the container, goes with the last one`);
+    }
   });
 });
