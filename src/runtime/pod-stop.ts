@@ -46,13 +46,19 @@ export async function stopContainer(runtime: ContainerRuntime, c: RuntimeContain
 }
 
 /**
- * Stops a pod's app containers (each gracefully, at once), then removes them all. The sandbox goes last,
- * in one engine call: the pause process has nothing to finish, so it is not given a stop of its own
- * (a removal with force kills it), which took a second stop's time off every deleted pod.
+ * Stops a pod's app containers (each gracefully, at once) and removes each once it has stopped, so the
+ * exited ones kept for `logs --previous` go while the running ones take their grace period. The sandbox
+ * goes last, in one engine call: the pause process has nothing to finish, so it is not given a stop of
+ * its own (a removal with force kills it), which took a second stop's time off every deleted pod.
  */
 export async function stopPod(runtime: ContainerRuntime, pod: RuntimePod, context: StopContext): Promise<void> {
   const apps = pod.containers.filter((c) => c.name !== SANDBOX_CONTAINER);
   const graceSeconds = context.graceSeconds === undefined ? undefined : Math.max(2, context.graceSeconds);
-  await Promise.all(apps.map((c) => stopContainer(runtime, c, { ...context, ...(graceSeconds !== undefined ? { graceSeconds } : {}) })));
-  await Promise.all(pod.containers.map((c) => runtime.removeContainer(c.id)));
+  await Promise.all(
+    apps.map(async (c) => {
+      await stopContainer(runtime, c, { ...context, ...(graceSeconds !== undefined ? { graceSeconds } : {}) });
+      await runtime.removeContainer(c.id);
+    }),
+  );
+  await Promise.all(pod.containers.filter((c) => c.name === SANDBOX_CONTAINER).map((c) => runtime.removeContainer(c.id)));
 }
