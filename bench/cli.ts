@@ -3,6 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureCertificates } from '../src/pki/certificates.js';
+import { ensureKubeconfigs } from '../src/pki/kubeconfig.js';
 import { loadConfig } from '../src/config/load.js';
 import { Host } from '../src/util/host.js';
 import { BUSYBOX, reconciler } from './pods.js';
@@ -23,7 +24,7 @@ function timedRun(args: string[]): number {
 /**
  * The CLI's start-up: each command against a bare `node -e 0` (the floor of any Node.js CLI), run in
  * turns so that both see the same machine. Commands that need files get a throw-away root with the
- * certificates of an init and a valid configuration.
+ * certificates and kubeconfigs of an init and a valid configuration.
  */
 export async function cliRows(docker: Docker, runs: number): Promise<Row[]> {
   const root = await mkdtemp(join(tmpdir(), 'kubeboot-bench-cli-'));
@@ -35,7 +36,10 @@ export async function cliRows(docker: Docker, runs: number): Promise<Row[]> {
     for (let i = 0; i < 120 && (await docker.listContainers({ filters: { label: [`io.kubeboot.node=${node}`], name: ['talker'] } })).length === 0; i++) await sleep(250);
     const config = join(root, 'kubeboot.yaml');
     await writeFile(config, 'apiVersion: kubeadm.k8s.io/v1beta4\nkind: InitConfiguration\nnodeRegistration: {name: bench}\nlocalAPIEndpoint: {advertiseAddress: 10.0.0.10}\n---\napiVersion: kubeadm.k8s.io/v1beta4\nkind: ClusterConfiguration\n');
-    await ensureCertificates((await loadConfig({ file: config })).config, Host.scratch(root));
+    // What init leaves for `certs check-expiration` to read: the certificates and the five kubeconfigs.
+    const { config: loaded } = await loadConfig({ file: config });
+    await ensureCertificates(loaded, Host.scratch(root));
+    await ensureKubeconfigs(loaded, Host.scratch(root));
     const commands: Array<[string, string[], string]> = [
       ['--version', ['--version'], '≤ 1.3×'],
       ['--help', ['--help'], '≤ 1.3×'],
