@@ -42,7 +42,7 @@ export async function runInitCommand(allOptions: InitCommandOptions, selection: 
     config,
     ...(patches ? { patches } : {}),
     machine,
-    runtime: containerRuntime(await runtimeChoice(given, machine)),
+    runtime: await containerRuntime(await runtimeChoice(given, machine)),
     runtimeFlags,
     ...(dryRunDir ? { dryRunDir } : {}),
     uploadCerts: Boolean(options.uploadCerts),

@@ -117,7 +117,7 @@ export async function runJoinCommand(given: JoinCliOptions, selection: RunSelect
   const patches = config.init.patches?.directory ? await (await import('../render/patches.js')).readPatches(config.init.patches.directory) : undefined;
   for (const line of patches?.ignored ?? []) process.stderr.write(`${line}\n`);
   const dryRunDir = options.dryRun ? await mkdtemp(join(tmpdir(), 'kubeboot-join-dryrun-')) : undefined;
-  const data = createJoinData({ request, discovered, tokenClient, config, machine, runtime: containerRuntime(), ...(dryRunDir ? { dryRunDir } : {}), ...(patches ? { patches } : {}) });
+  const data = createJoinData({ request, discovered, tokenClient, config, machine, runtime: await containerRuntime(), ...(dryRunDir ? { dryRunDir } : {}), ...(patches ? { patches } : {}) });
   const started = Date.now();
   const timings: PhaseTiming[] = [];
   try {

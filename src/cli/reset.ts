@@ -40,7 +40,7 @@ async function run(options: ResetOptions, selection: RunSelection): Promise<void
   const data = {
     config,
     host,
-    runtime: containerRuntime(await runtimeChoice(options, host)),
+    runtime: await containerRuntime(await runtimeChoice(options, host)),
     force: Boolean(options.force),
     dryRun: Boolean(options.dryRun),
     ...(process.stdin.isTTY ? { confirm } : {}),

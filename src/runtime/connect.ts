@@ -3,9 +3,6 @@ import { KUBELET_ROOT_DIR } from '../util/constants.js';
 import { UsageError } from '../util/errors.js';
 import type { Host } from '../util/host.js';
 import { DockerRuntime } from './docker/docker-runtime.js';
-import { DEFAULT_PROCESS_BIN_DIR } from './process/binaries.js';
-import { PROCESS_STATE_DIR } from './process/records.js';
-import { ProcessRuntime } from './process/process-runtime.js';
 import type { ContainerRuntime } from './runtime.js';
 
 export const RUNTIME_KINDS = ['docker', 'process'] as const;
@@ -31,9 +28,17 @@ export function runtimeKind(value: string | undefined, flag = '--container-runti
   return value as RuntimeKind;
 }
 
-/** The runtime a choice names: the one place that picks an implementation. */
-export function containerRuntime(choice: RuntimeChoice = {}): ContainerRuntime {
+/**
+ * The runtime a choice names: the one place that picks an implementation. The process runtime is loaded
+ * only when chosen: `ps` and `logs` on a Docker node need none of its modules.
+ */
+export async function containerRuntime(choice: RuntimeChoice = {}): Promise<ContainerRuntime> {
   if (choice.kind !== 'process') return new DockerRuntime(choice.endpoint);
+  const [{ DEFAULT_PROCESS_BIN_DIR }, { PROCESS_STATE_DIR }, { ProcessRuntime }] = await Promise.all([
+    import('./process/binaries.js'),
+    import('./process/records.js'),
+    import('./process/process-runtime.js'),
+  ]);
   const onHost = (path: string) => (choice.host ? choice.host.path(path) : path);
   return new ProcessRuntime({
     binDir: onHost(choice.binDir ?? DEFAULT_PROCESS_BIN_DIR),
@@ -43,7 +48,7 @@ export function containerRuntime(choice: RuntimeChoice = {}): ContainerRuntime {
 
 /** The runtime, once it has answered; otherwise one error naming where it looked and what to do. */
 export async function connectRuntime(choice: RuntimeChoice = {}): Promise<ContainerRuntime> {
-  const runtime = containerRuntime(choice);
+  const runtime = await containerRuntime(choice);
   await runtime.connect();
   return runtime;
 }
