@@ -1,17 +1,8 @@
-import { rootFastPath } from './root-fast-path.js';
+import { exitQuietlyOnClosedPipe } from './closed-pipe.js';
 
 /** Runs the CLI on `argv` (without node and script) and returns the exit code. */
 export async function main(argv: string[]): Promise<number> {
-  // `kubeboot ... | head` closes the pipe early: that is the reader's choice, not an error.
-  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
-    if (err.code === 'EPIPE') process.exit(0);
-    throw err;
-  });
-  const fast = rootFastPath(argv);
-  if (fast !== undefined) {
-    process.stdout.write(fast);
-    return 0;
-  }
+  exitQuietlyOnClosedPipe();
   try {
     const { buildProgram, commandNamed } = await import('./program.js');
     await (await buildProgram(commandNamed(argv))).parseAsync(argv, { from: 'user' });
@@ -20,4 +11,9 @@ export async function main(argv: string[]): Promise<number> {
     const { reportError } = await import('./report-error.js');
     return reportError(err);
   }
+}
+
+/** `kubeboot --help` as commander prints it, for the build to keep (root-fast-path.ts). */
+export async function rootHelpText(): Promise<string> {
+  return (await import('./program.js')).rootHelpText();
 }

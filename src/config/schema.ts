@@ -189,7 +189,7 @@ export const schemas = {
 } as const;
 
 /** Go's time.Duration text: `4m0s`, `1h30m`, `500ms`, `0`. */
-const GO_DURATION = /^(0|[-+]?((\d+(\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h))+)$/;
+const GO_DURATION = /^(0|[-+]?((\d+(\.\d*)?|\.\d+)(ns|us|\u00b5s|ms|s|m|h))+)$/;
 
 export function isGoDuration(text: string): boolean {
   return GO_DURATION.test(text);

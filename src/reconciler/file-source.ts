@@ -88,8 +88,8 @@ export class FileSource {
   }
 
   /**
-   * The folder to watch — the path itself, or its parent in single-file mode or while the folder is
-   * missing — as `path#inode`, so that a folder deleted and re-created between two relists counts as new.
+   * The folder to watch (the path itself, or its parent in single-file mode or while the folder is
+   * missing) as `path#inode`, so that a folder deleted and re-created between two relists counts as new.
    */
   private async watchTarget(): Promise<{ path: string; key: string } | undefined> {
     for (const candidate of [this.options.path, dirname(this.options.path)]) {

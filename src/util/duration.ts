@@ -3,10 +3,10 @@ const UNIT_MS: Record<string, number> = { ns: 1e-6, us: 1e-3, µs: 1e-3, ms: 1, 
 /** Go's time.Duration text (`8760h0m0s`, `1m30s`, `500ms`) in milliseconds; undefined when invalid. */
 export function parseGoDuration(text: string): number | undefined {
   if (text === '0') return 0;
-  const match = /^([-+]?)((?:(?:\d+(?:\.\d*)?|\.\d+)(?:ns|us|µs|ms|s|m|h))+)$/.exec(text);
+  const match = /^([-+]?)((?:(?:\d+(?:\.\d*)?|\.\d+)(?:ns|us|\u00b5s|ms|s|m|h))+)$/.exec(text);
   if (!match) return undefined;
   let total = 0;
-  for (const part of match[2]!.matchAll(/(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h)/g)) {
+  for (const part of match[2]!.matchAll(/(\d+(?:\.\d*)?|\.\d+)(ns|us|\u00b5s|ms|s|m|h)/g)) {
     total += Number(part[1]) * UNIT_MS[part[2]!]!;
   }
   return match[1] === '-' ? -total : total;
