@@ -160,7 +160,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       onChange: (pods, unready) => void reconciler.update(pods, unready).then(() => mirrors?.kick()),
     });
     const files = manifestPath
-      ? new FileSource({ path: host.path(manifestPath), systemPath: manifestPath, nodeName: node, relistMs: settings.fileCheckFrequencyMs, log, onChange: (pods) => desired.setFilePods(pods) })
+      ? new FileSource({ path: host.path(manifestPath), systemPath: manifestPath, nodeName: node, relistMs: settings.fileCheckFrequencyMs, log, onChange: (pods) => desired.setFilePods(pods), onBurst: () => reconciler.prefetch() })
       : undefined;
     if (manifestUrl) http = new HttpSource({ url: manifestUrl, headers, periodMs: httpPeriodMs, nodeName: node, log, onChange: (pods) => desired.setUrlPods(pods) });
     files?.seed(await runningStaticPods(runtime, node));

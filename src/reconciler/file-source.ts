@@ -35,6 +35,8 @@ export interface FileSourceOptions {
   relistMs: number;
   log: Logger;
   onChange: (pods: Map<string, StaticPod>) => void;
+  /** A burst of changes began: onChange may follow once it is over (the reconciler lists the engine meanwhile). */
+  onBurst?: () => void;
 }
 
 /**
@@ -137,8 +139,12 @@ export class FileSource {
 
   /** A writer's burst of events becomes one relist, once the folder has been quiet for COALESCE_MS. */
   private schedule(): void {
+    if (this.debounce === undefined) this.options.onBurst?.();
     clearTimeout(this.debounce);
-    this.debounce = setTimeout(() => this.trigger(), COALESCE_MS);
+    this.debounce = setTimeout(() => {
+      this.debounce = undefined;
+      this.trigger();
+    }, COALESCE_MS);
   }
 
   private readAgainLater(): void {

@@ -38,6 +38,8 @@ export interface ReconcilerOptions {
 const keyOf = (namespace: string, name: string) => `${namespace}/${name}`;
 /** How long a container reported dead is inspected rather than trusted to the engine's lagging list. */
 const DISTRUST_LIST_MS = 5000;
+/** How old a listing made ahead of a change (prefetch) may be when the change arrives; else the engine is listed again. */
+const PREFETCH_MAX_AGE_MS = 250;
 
 /**
  * Makes this node's containers match the desired static pods, one worker per pod name so that a slow
@@ -50,6 +52,8 @@ export class Reconciler {
   /** Sources (a manifest URL) not read successfully yet: their pods are never stopped (kubernetes #112814). */
   private unreadySources = new Set<string>();
   private lastListed = 0;
+  /** The engine listed while a manifest change settles (prefetch), for the update that follows. */
+  private prefetched: { at: number; listing: Promise<Map<string, RuntimePod>> } | undefined;
   /** Containers the event stream reported dead: inspected rather than trusted to the engine's lagging list. */
   private readonly reportedDead = new Set<string>();
   private readonly workers: PodWorkers<Map<string, RuntimePod>>;
@@ -94,14 +98,40 @@ export class Reconciler {
     return this.syncAll();
   }
 
+  /**
+   * A manifest change is on its way (the file watch saw the first event of a burst): the engine is
+   * listed now, while the burst settles, and the update that follows uses that listing. It is as sound
+   * as a listing made at the update: a pod whose sync ended after it was made lists again (PodWorkers).
+   * Saves the list's ~5 ms of a deletion's or an edit's reaction.
+   */
+  prefetch(): void {
+    if (this.stopped || !this.desired) return;
+    const at = Date.now(); // before the request: a listing's time must not be later than what it shows
+    const listing = this.list();
+    listing.catch(() => undefined); // syncAll lists again and reports
+    this.prefetched = { at, listing };
+  }
+
+  /** A listing of every pod of the node, and when it was made: the prefetched one when recent. */
+  private async listAll(): Promise<{ actual: Map<string, RuntimePod>; listedAt: number }> {
+    const prefetched = this.prefetched;
+    this.prefetched = undefined;
+    if (prefetched && Date.now() - prefetched.at <= PREFETCH_MAX_AGE_MS) {
+      const actual = await prefetched.listing.catch(() => undefined);
+      if (actual) return { actual, listedAt: prefetched.at };
+    }
+    const listedAt = Date.now();
+    return { actual: await this.list(), listedAt };
+  }
+
   /** Looks at every pod, desired or found in the engine (the periodic relist and the catch-up after an engine outage). */
   async syncAll(): Promise<void> {
     if (this.stopped || !this.desired) return;
     const desired = this.desired;
     let actual: Map<string, RuntimePod>;
-    const listedAt = Date.now();
+    let listedAt: number;
     try {
-      actual = await this.list();
+      ({ actual, listedAt } = await this.listAll());
       this.lastListed = Date.now();
       this.engineIsUp();
     } catch (err) {

@@ -60,4 +60,23 @@ describe('file source', () => {
     await new Promise((r) => setTimeout(r, 300));
     assert.equal(reports.length, 1);
   });
+  test('a burst of writes is announced before the pods it changes are reported', async () => {
+    const folder = await tempDir({});
+    const seen: string[] = [];
+    const files = new FileSource({
+      path: folder, systemPath: '/etc/kubernetes/manifests', nodeName: 'n1', relistMs: 60_000, log: () => undefined,
+      onChange: (pods) => seen.push(`pods ${pods.size}`),
+      onBurst: () => seen.push('burst'),
+    });
+    files.start();
+    started.push(files);
+    await until('the empty folder read', () => seen.includes('pods 0'));
+    await Promise.all(['a', 'b', 'c'].map((n) => writeFile(join(folder, `${n}.yaml`), POD.replace('name: web', `name: ${n}`))));
+    await until('three pods', () => seen.at(-1) === 'pods 3');
+    await writeFile(join(folder, 'd.yaml'), POD.replace('name: web', 'name: d'));
+    await until('four pods', () => seen.at(-1) === 'pods 4');
+    // A slow writer's burst may come in two; but every change reported was announced since the one before.
+    const reports = seen.flatMap((s, i) => (s.startsWith('pods') ? [i] : []));
+    for (const [n, at] of reports.slice(1).entries()) assert.ok(seen.slice(reports[n]! + 1, at).includes('burst'), seen.join(', '));
+  });
 });

@@ -187,4 +187,42 @@ describe('Reconciler on a fake runtime', () => {
     assert.deepEqual(runtime.running(), [name('web', 'main', 0, pod.uid)]);
     r.stop();
   });
+  test('a listing made while a change settles is used by the update that follows, never a stale one', async () => {
+    const runtime = new FakeRuntime([BUSYBOX, PAUSE]);
+    let lists = 0;
+    const list = runtime.listPods.bind(runtime);
+    runtime.listPods = (query) => ((lists += 1), list(query));
+    const { r } = reconciler(runtime);
+    const web = staticPod('web', 'sleep 3600', hostNetwork);
+    await r.update(desired(web));
+    await settle(r);
+    // The manifest is deleted: the file watch's first event asks for the listing, the update uses it.
+    await new Promise((resolve) => setTimeout(resolve, 5)); // a listing made in the millisecond a sync ended is stale
+    lists = 0;
+    r.prefetch();
+    await r.update(desired());
+    await settle(r);
+    assert.equal(lists, 1, 'one listing of the engine for the change');
+    assert.deepEqual(runtime.running(), [], 'the deleted pod is stopped');
+    // A listing made before a pod's sync ended is stale for that pod: its worker lists again.
+    const api = staticPod('api', 'sleep 3600', hostNetwork);
+    r.prefetch(); // shows no api container
+    await r.update(desired(api)); // uses the prefetched listing: api is created
+    await settle(r);
+    r.prefetch();
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    await r.syncAll(); // no prefetch left: lists afresh
+    await settle(r);
+    assert.deepEqual(runtime.running(), [name('api', 'main', 0, api.uid)], 'started once');
+    // A prefetched listing older than a syncing pod's last sync is not trusted by that pod.
+    runtime.listPods = async () => new Map(); // as if the listing predated api's container
+    r.prefetch();
+    runtime.listPods = (query) => ((lists += 1), list(query));
+    await r.kick(api.key); // api's sync ends after the prefetch was made
+    await r.update(desired(api));
+    await settle(r);
+    assert.deepEqual(runtime.running(), [name('api', 'main', 0, api.uid)], 'not started a second time from the stale listing');
+    assert.equal(runtime.calls.filter((c) => c.startsWith(`run k8s_main_api-${NODE}_`)).length, 1);
+    r.stop();
+  });
 });
