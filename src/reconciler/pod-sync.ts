@@ -1,5 +1,5 @@
 import { RetryBackoff, type BackoffSettings } from '../runtime/backoff.js';
-import { ensureImage, ImageNeverPullError } from '../runtime/image-policy.js';
+import { ensureImage, ImageNeverPullError, KnownImages } from '../runtime/image-policy.js';
 import { SANDBOX_CONTAINER } from '../runtime/labels.js';
 import { planPod, type ContainerStart } from '../runtime/pod-plan.js';
 import { stopContainer } from '../runtime/pod-stop.js';
@@ -28,8 +28,8 @@ export class PodSync {
   private readonly said = new Map<string, string>();
   private readonly pendingKills = new Map<string, Map<string, { reason: string; graceSeconds: number | undefined }>>();
   private readonly pulls = new RetryBackoff();
-  /** Images seen present, with when (ensureImage's short cache). */
-  private readonly images = new Map<string, number>();
+  /** Images seen present (ensureImage's short cache). */
+  private readonly images = new KnownImages();
   private readonly sandboxFailures = new RetryBackoff();
 
   constructor(private readonly options: PodSyncOptions) {}

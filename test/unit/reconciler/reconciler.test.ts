@@ -225,4 +225,17 @@ describe('Reconciler on a fake runtime', () => {
     assert.equal(runtime.calls.filter((c) => c.startsWith(`run k8s_main_api-${NODE}_`)).length, 1);
     r.stop();
   });
+  test('pods written at once ask the engine about their image once', async () => {
+    const runtime = new FakeRuntime([BUSYBOX, PAUSE]);
+    let asked = 0;
+    const present = runtime.imagePresent.bind(runtime);
+    runtime.imagePresent = (image) => ((asked += 1), present(image));
+    const { r } = reconciler(runtime);
+    const pods = Array.from({ length: 20 }, (_, i) => staticPod(`p${i}`, 'sleep 3600', hostNetwork));
+    await r.update(desired(...pods));
+    await settle(r);
+    assert.equal(runtime.running().length, 20);
+    assert.equal(asked, 1);
+    r.stop();
+  });
 });
