@@ -63,6 +63,11 @@ export class PodWorkers<Listing> {
     return run;
   }
 
+  /** Whether the pod's worker is running, or ended a sync less than `ms` ago. */
+  activeWithin(key: string, ms: number): boolean {
+    return this.running.has(key) || Date.now() - (this.syncedAt.get(key) ?? 0) < ms;
+  }
+
   /** Wakes the pod's worker at `at` (the earliest of the wake-ups asked for). */
   wakeAt(key: string, at: number): void {
     if (this.stopped) return;

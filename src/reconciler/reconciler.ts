@@ -38,6 +38,8 @@ export interface ReconcilerOptions {
 const keyOf = (namespace: string, name: string) => `${namespace}/${name}`;
 /** How long a container reported dead is inspected rather than trusted to the engine's lagging list. */
 const DISTRUST_LIST_MS = 5000;
+/** A start event this soon after the pod's worker ran is taken as the worker's own doing (the engine's answer and its event race). */
+const OWN_START_MS = 1000;
 /** How old a listing made ahead of a change (prefetch) may be when the change arrives; else the engine is listed again. */
 const PREFETCH_MAX_AGE_MS = 250;
 
@@ -159,7 +161,15 @@ export class Reconciler {
     }
     const name = event.labels[labels.podName];
     const namespace = event.labels[labels.podNamespace];
-    if (name && namespace) void this.kick(keyOf(namespace, name)).then(() => this.options.onStatusChange?.());
+    if (!name || !namespace) return;
+    const key = keyOf(namespace, name);
+    if (event.action === 'start' && this.workers.activeWithin(key, OWN_START_MS)) {
+      // The pod's worker started it: a kick made one more pass and engine list a container (converging
+      // 50 pods: +4-7% on the engine's own time, `npm run bench`).
+      this.options.onStatusChange?.();
+      return;
+    }
+    void this.kick(key).then(() => this.options.onStatusChange?.());
   }
 
   /** Runs the pod's worker; a call while it runs makes it run once more afterwards. */

@@ -238,4 +238,24 @@ describe('Reconciler on a fake runtime', () => {
     assert.equal(asked, 1);
     r.stop();
   });
+  test('a start event of a container the pod worker just started makes no second pass; a later one does', async () => {
+    const runtime = new FakeRuntime([BUSYBOX, PAUSE]);
+    let lists = 0;
+    const list = runtime.listPods.bind(runtime);
+    runtime.listPods = (query) => ((lists += 1), list(query));
+    const { r } = reconciler(runtime);
+    const web = staticPod('web', 'sleep 3600', hostNetwork);
+    await r.update(desired(web));
+    await settle(r);
+    const event = { action: 'start', id: 'x', labels: { 'io.kubernetes.pod.name': web.pod.metadata!.name!, 'io.kubernetes.pod.namespace': 'default' } };
+    lists = 0;
+    r.containerEvent(event); // the engine's event for the start the worker made
+    await settle(r);
+    assert.equal(lists, 0);
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    r.containerEvent(event); // someone else started a container of the pod
+    await settle(r);
+    assert.equal(lists, 1);
+    r.stop();
+  });
 });
