@@ -21,18 +21,20 @@ export function resolvePort(port: number | string | undefined, container: Contai
  * after the answer (the prober's DisableKeepAlives; Node's global agent would keep it, and a server
  * that shuts down gracefully waits for kept connections until the grace period's SIGKILL). With one,
  * the caller keeps the connection and must drop it before the container is stopped (ContainerProber);
- * a kept connection the server has closed meanwhile is retried once on a new one.
+ * a kept connection the server has closed meanwhile is retried once on a connection of its own, closed
+ * after the answer (were the kept one dropped by the caller, a new one on its agent would outlive it).
  */
 export function httpGetHandler(action: HTTPGetAction, host: string, port: number, timeoutMs: number, agent?: Agent): Promise<HandlerResult> {
   const https = action.scheme === 'HTTPS';
-  const headers: Record<string, string> = { 'User-Agent': 'kube-probe/kubeboot', Accept: '*/*', ...(agent ? {} : { Connection: 'close' }) };
+  const headers: Record<string, string> = { 'User-Agent': 'kube-probe/kubeboot', Accept: '*/*' };
   for (const header of action.httpHeaders ?? []) headers[header.name] = header.value;
   const path = action.path ? (action.path.startsWith('/') ? action.path : `/${action.path}`) : '/';
   const url = `${https ? 'https' : 'http'}://${action.host || host}:${port}${path}`;
   const send = https ? httpsRequest : httpRequest;
-  const attempt = (retry: boolean): Promise<HandlerResult> =>
+  const attempt = (kept: Agent | undefined): Promise<HandlerResult> =>
     new Promise((resolve) => {
-      const req = send({ host: action.host || host, port, path, method: 'GET', headers, agent: agent ?? false, timeout: timeoutMs, ...(https ? { rejectUnauthorized: false } : {}) }, (res) => {
+      const options = { host: action.host || host, port, path, method: 'GET', headers: kept ? headers : { ...headers, Connection: 'close' }, agent: kept ?? false, timeout: timeoutMs };
+      const req = send({ ...options, ...(https ? { rejectUnauthorized: false } : {}) }, (res) => {
         res.resume();
         const status = res.statusCode ?? 0;
         resolve(status >= 200 && status < 400 ? { ok: true, message: `HTTP ${status}` } : { ok: false, message: `HTTP probe failed with statuscode: ${status}` });
@@ -42,12 +44,12 @@ export function httpGetHandler(action: HTTPGetAction, host: string, port: number
         resolve({ ok: false, message: `Get ${url}: timed out after ${timeoutMs} ms` });
       });
       req.on('error', (err) => {
-        if (retry && req.reusedSocket) resolve(attempt(false));
+        if (kept && req.reusedSocket) resolve(attempt(undefined));
         else resolve({ ok: false, message: `Get ${url}: ${err.message}` });
       });
       req.end();
     });
-  return attempt(agent !== undefined);
+  return attempt(agent);
 }
 
 /** A TCP connect within the timeout. */

@@ -11,7 +11,8 @@ import type { ContainerRuntime } from '../../../src/runtime/runtime.js';
 const servers: Server[] = [];
 after(() => servers.forEach((s) => (s.closeAllConnections(), s.close())));
 
-async function serve(onRequest: (req: IncomingMessage, nth: number) => void = () => undefined) {
+/** `onRequest` may hold the answer back by returning a promise. */
+async function serve(onRequest: (req: IncomingMessage, nth: number) => void | Promise<void> = () => undefined) {
   const sockets = new Set<Socket>();
   const perSocket = new WeakMap<Socket, number>();
   let requests = 0;
@@ -19,8 +20,9 @@ async function serve(onRequest: (req: IncomingMessage, nth: number) => void = ()
     requests++;
     const nth = (perSocket.get(req.socket) ?? 0) + 1;
     perSocket.set(req.socket, nth);
-    onRequest(req, nth);
-    if (!req.socket.destroyed) res.end('ok');
+    void Promise.resolve(onRequest(req, nth)).then(() => {
+      if (!req.socket.destroyed) res.end('ok');
+    });
   });
   server.on('connection', (socket: Socket) => {
     sockets.add(socket);
@@ -72,6 +74,21 @@ test('a container\'s HTTP probes keep one connection; it is closed when the cont
   await until('the probe connection closed', () => (sockets.size === 0 ? true : undefined));
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
   await closed; // a server.close() (what a graceful shutdown does) completes: nothing of the prober holds it
+});
+
+test('probes stopped while one is on its way on the kept connection leave no connection open', async () => {
+  let release: (() => void) | undefined;
+  const { port, sockets } = await serve((_req, nth) => (nth === 3 ? new Promise<void>((resolve) => (release = resolve)) : undefined));
+  const { manager } = probed(port);
+  try {
+    await until('the third probe held on the kept connection', () => (release ? true : undefined));
+    manager.forgetPod('uid-1'); // drops the kept connection under the probe in flight
+    release!();
+    await until('every probe connection closed', () => (sockets.size === 0 ? true : undefined));
+  } finally {
+    manager.stopAll();
+    release?.();
+  }
 });
 
 test('a kept connection the server drops as a probe arrives is retried once on a new one: no false failure', async () => {
