@@ -1,17 +1,14 @@
 import { KeyObject, sign } from 'node:crypto';
 import { promisify } from 'node:util';
-import { ecdsaWithSHA256, ecdsaWithSHA384 } from '@peculiar/asn1-ecc';
-import { id_sha256WithRSAEncryption } from '@peculiar/asn1-rsa';
-import { AsnConvert, OctetString } from '@peculiar/asn1-schema';
-import * as asn from '@peculiar/asn1-x509';
+import ipaddr from 'ipaddr.js';
 import type { EncryptionAlgorithm } from '../config/types.js';
-import './x509.js'; // the Reflect polyfill the ASN.1 classes' decorators need comes first
+import * as der from './der.js';
 
 /*
- * A certificate assembled with the x509 library's own ASN.1 layer (@peculiar/asn1-x509) rather than its
+ * A certificate assembled here (DER from der.ts) rather than by the x509 library's
  * X509CertificateGenerator. For a reason measured: the generator encodes each part, parses it back, and
- * parses the whole certificate it has just made once more; with that JavaScript cold (`init` issues each
- * certificate once), it was most of the ~85 ms of the full ECDSA set against a 100 ms target. The
+ * parses the whole certificate it has just made once more (~85 ms of the full ECDSA set, target 100 ms);
+ * the library's ASN.1 layer alone, which we used next, was still ~12 ms of a ~35 ms set (der.ts). The
  * generator stays the reference: test/unit/pki/certificate-der.test.ts checks both give the same bytes.
  */
 
@@ -39,54 +36,68 @@ export interface CertificateFields {
   ipAddresses: string[];
 }
 
-function extension(extnID: string, critical: boolean, value: unknown): asn.Extension {
-  return new asn.Extension({ extnID, critical, extnValue: new OctetString(AsnConvert.serialize(value)) });
+/** RFC 5280's OIDs for what kubeadm's certificates hold. */
+const OID = {
+  keyUsage: '2.5.29.15',
+  extKeyUsage: '2.5.29.37',
+  basicConstraints: '2.5.29.19',
+  subjectAltName: '2.5.29.17',
+  ecdsaWithSHA256: '1.2.840.10045.4.3.2',
+  ecdsaWithSHA384: '1.2.840.10045.4.3.3',
+  sha256WithRSAEncryption: '1.2.840.113549.1.1.11',
+};
+
+/** KeyUsage's named bits (RFC 5280 4.2.1.3). */
+const KEY_USAGE_BIT: Record<KeyUsageName, number> = { digitalSignature: 0, keyEncipherment: 2, keyCertSign: 5 };
+
+/** Extension ::= SEQUENCE { extnID, critical BOOLEAN DEFAULT FALSE (absent when false), extnValue OCTET STRING }. */
+function extension(id: string, critical: boolean, value: Buffer): Buffer {
+  return der.sequence(der.objectIdentifier(id), ...(critical ? [der.boolean(true)] : []), der.octetString(value));
 }
 
-/** The extensions in the order @peculiar/x509 callers here list them (certificate.ts). */
-function extensions(fields: CertificateFields): asn.Extension[] {
-  const usage = fields.keyUsage.reduce((flags, name) => flags | asn.KeyUsageFlags[name], 0);
-  const list = [extension(asn.id_ce_keyUsage, true, new asn.KeyUsage(usage))];
-  if (fields.extendedKeyUsage) list.push(extension(asn.id_ce_extKeyUsage, false, new asn.ExtendedKeyUsage(fields.extendedKeyUsage)));
-  list.push(extension(asn.id_ce_basicConstraints, true, new asn.BasicConstraints({ cA: fields.isCa })));
-  list.push(...fields.keyIdentifiers.map((der) => AsnConvert.parse(der, asn.Extension)));
+/** An IP SAN's bytes as Go writes them: 4 for IPv4 (an IPv4-mapped IPv6 address too), 16 for IPv6. */
+function ipBytes(text: string): Uint8Array {
+  const address = ipaddr.parse(text);
+  const v4 = address.kind() === 'ipv6' && (address as ipaddr.IPv6).isIPv4MappedAddress() ? (address as ipaddr.IPv6).toIPv4Address() : address;
+  return Uint8Array.from(v4.toByteArray());
+}
+
+/** The extensions in the order kubeadm's (Go's) certificates have them. */
+function extensions(fields: CertificateFields): Buffer[] {
+  const list = [extension(OID.keyUsage, true, der.namedBits(fields.keyUsage.map((name) => KEY_USAGE_BIT[name])))];
+  if (fields.extendedKeyUsage) list.push(extension(OID.extKeyUsage, false, der.sequence(...fields.extendedKeyUsage.map(der.objectIdentifier))));
+  list.push(extension(OID.basicConstraints, true, der.sequence(...(fields.isCa ? [der.boolean(true)] : []))));
+  list.push(...fields.keyIdentifiers.map((identifier) => Buffer.from(identifier)));
   const names = [
-    ...fields.dnsNames.map((dNSName) => new asn.GeneralName({ dNSName })),
-    ...fields.ipAddresses.map((iPAddress) => new asn.GeneralName({ iPAddress })),
+    ...fields.dnsNames.map((name) => der.implicitPrimitive(2, Buffer.from(name, 'latin1'))), // dNSName [2] IA5String
+    ...fields.ipAddresses.map((ip) => der.implicitPrimitive(7, ipBytes(ip))), // iPAddress [7] OCTET STRING
   ];
-  if (names.length > 0) list.push(extension(asn.id_ce_subjectAltName, false, new asn.SubjectAlternativeName(names)));
+  if (names.length > 0) list.push(extension(OID.subjectAltName, false, der.sequence(...names)));
   return list;
 }
 
-/**
- * sha256WithRSAEncryption with NULL parameters, made here: asn1-rsa 2.11's ready-made constant of that
- * name carries the OID of sha512-256WithRSAEncryption (…1.1.16, not …1.1.11).
- */
-const RSA_SHA256 = new asn.AlgorithmIdentifier({ algorithm: id_sha256WithRSAEncryption, parameters: null });
-
 /** The signature algorithm a certificate signed by a key of `algorithm` names, and the hash it uses. */
-function signatureOf(algorithm: EncryptionAlgorithm): { identifier: asn.AlgorithmIdentifier; hash: string } {
-  if (algorithm === 'ECDSA-P256') return { identifier: ecdsaWithSHA256, hash: 'sha256' };
-  if (algorithm === 'ECDSA-P384') return { identifier: ecdsaWithSHA384, hash: 'sha384' };
-  return { identifier: RSA_SHA256, hash: 'sha256' };
+function signatureOf(algorithm: EncryptionAlgorithm): { identifier: Buffer; hash: string } {
+  if (algorithm === 'ECDSA-P256') return { identifier: der.sequence(der.objectIdentifier(OID.ecdsaWithSHA256)), hash: 'sha256' };
+  if (algorithm === 'ECDSA-P384') return { identifier: der.sequence(der.objectIdentifier(OID.ecdsaWithSHA384)), hash: 'sha384' };
+  return { identifier: der.sequence(der.objectIdentifier(OID.sha256WithRSAEncryption), der.nullValue()), hash: 'sha256' };
 }
 
 /** The certificate's DER, signed by `signingKey` (of `algorithm`) on the thread pool. */
 export async function certificateDer(fields: CertificateFields, signingKey: CryptoKey, algorithm: EncryptionAlgorithm): Promise<ArrayBuffer> {
   const { identifier, hash } = signatureOf(algorithm);
-  const tbsCertificate = new asn.TBSCertificate({
-    version: asn.Version.v3,
-    serialNumber: fields.serialNumber.buffer.slice(fields.serialNumber.byteOffset, fields.serialNumber.byteOffset + fields.serialNumber.byteLength) as ArrayBuffer,
-    signature: identifier,
-    issuer: AsnConvert.parse(fields.issuer, asn.Name),
-    validity: new asn.Validity({ notBefore: fields.notBefore, notAfter: fields.notAfter }),
-    subject: AsnConvert.parse(fields.subject, asn.Name),
-    subjectPublicKeyInfo: AsnConvert.parse(fields.publicKey, asn.SubjectPublicKeyInfo),
-    extensions: new asn.Extensions(extensions(fields)),
-  });
-  const tbs = Buffer.from(AsnConvert.serialize(tbsCertificate));
+  const tbs = der.sequence(
+    der.explicit(0, der.smallInteger(2)), // v3
+    der.unsignedInteger(fields.serialNumber),
+    identifier,
+    Buffer.from(fields.issuer),
+    der.sequence(der.time(fields.notBefore), der.time(fields.notAfter)),
+    Buffer.from(fields.subject),
+    fields.publicKey,
+    der.explicit(3, der.sequence(...extensions(fields))),
+  );
   // Node signs ECDSA straight into the DER form a certificate holds (WebCrypto gives r||s).
   const signature = await signAsync(hash, tbs, { key: KeyObject.from(signingKey), dsaEncoding: 'der' });
-  const certificate = new asn.Certificate({ tbsCertificate, signatureAlgorithm: identifier, signatureValue: signature.buffer.slice(signature.byteOffset, signature.byteOffset + signature.byteLength) as ArrayBuffer });
-  return AsnConvert.serialize(certificate);
+  const certificate = der.sequence(tbs, identifier, der.bitString(signature));
+  return certificate.buffer.slice(certificate.byteOffset, certificate.byteOffset + certificate.byteLength) as ArrayBuffer;
 }

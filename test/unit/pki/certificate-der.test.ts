@@ -1,8 +1,6 @@
 import assert from 'node:assert/strict';
 import { X509Certificate as NodeX509, KeyObject } from 'node:crypto';
 import { describe, test } from 'node:test';
-import { AsnConvert } from '@peculiar/asn1-schema';
-import * as asn from '@peculiar/asn1-x509';
 import type { EncryptionAlgorithm } from '../../../src/config/types.js';
 import { certificateDer, type CertificateFields } from '../../../src/pki/certificate-der.js';
 import { generateKeyPair } from '../../../src/pki/keys.js';
@@ -12,7 +10,7 @@ import { x509 } from '../../../src/pki/x509.js';
 // same fields, is the reference it must match byte for byte (all but the signature, which is random for ECDSA).
 
 const notBefore = new Date('2026-01-02T03:04:05Z');
-const notAfter = new Date('2027-01-02T03:04:05Z');
+const notAfterSoon = new Date('2027-01-02T03:04:05Z');
 const serial = '1f2e3d4c5b6a79880011223344556677';
 
 /** What kubeadm signs with (Go's x509 for each key type), in WebCrypto's terms for the reference generator. */
@@ -22,10 +20,18 @@ const SIGNING: Record<string, Algorithm | EcdsaParams> = {
   'RSA-2048': { name: 'RSASSA-PKCS1-v1_5' },
 };
 
-const tbsOf = (der: ArrayBuffer) => Buffer.from(AsnConvert.serialize(AsnConvert.parse(der, asn.Certificate).tbsCertificate));
+/** The to-be-signed part's bytes as they are in the certificate (not parsed and encoded again, which would hide a non-DER encoding). */
+function tbsOf(certificate: ArrayBuffer): Buffer {
+  const bytes = Buffer.from(certificate);
+  const header = (at: number) => (bytes[at + 1]! < 0x80 ? { size: 2, length: bytes[at + 1]! } : { size: 2 + (bytes[at + 1]! & 0x7f), length: bytes.subarray(at + 2, at + 2 + (bytes[at + 1]! & 0x7f)).reduce((n, b) => n * 256 + b, 0) });
+  const outer = header(0);
+  const tbs = header(outer.size);
+  return bytes.subarray(outer.size, outer.size + tbs.size + tbs.length);
+}
 
-for (const algorithm of ['ECDSA-P256', 'ECDSA-P384', 'RSA-2048'] as EncryptionAlgorithm[]) {
-  describe(`certificate DER, ${algorithm}`, () => {
+// The RSA set also runs past 2049, where a Time is a GeneralizedTime rather than a UTCTime.
+for (const [algorithm, notAfter] of [['ECDSA-P256', notAfterSoon], ['ECDSA-P384', notAfterSoon], ['RSA-2048', new Date('2056-06-07T08:09:10Z')]] as Array<[EncryptionAlgorithm, Date]>) {
+  describe(`certificate DER, ${algorithm}, until ${notAfter.getUTCFullYear()}`, () => {
     test('a CA and a leaf it signs: the same bytes as @peculiar/x509 makes, signatures OpenSSL verifies', async () => {
       const [caKeys, leafKeys] = await Promise.all([generateKeyPair(algorithm), generateKeyPair(algorithm)]);
       const caName = new x509.Name([{ CN: ['kubernetes'] }]);
