@@ -49,6 +49,19 @@ async function settle(r: Reconciler): Promise<void> {
 
 const name = (pod: string, container: string, attempt: number, uid: string) => `k8s_${container}_${pod}-${NODE}_default_${uid}_${attempt}`;
 
+/** A reconciler running one hostNetwork pod, web, on a fake runtime that counts the engine listings made. */
+async function runningWebCountingListings() {
+  const runtime = new FakeRuntime([BUSYBOX, PAUSE]);
+  const counted = { lists: 0 };
+  const list = runtime.listPods.bind(runtime);
+  runtime.listPods = (query) => ((counted.lists += 1), list(query));
+  const { r } = reconciler(runtime);
+  const web = staticPod('web', 'sleep 3600', hostNetwork);
+  await r.update(desired(web));
+  await settle(r);
+  return { runtime, r, web, counted, list };
+}
+
 describe('Reconciler on a fake runtime', () => {
   test('add: a pod gets its sandbox, then its container; nothing is started twice', async () => {
     const runtime = new FakeRuntime([BUSYBOX, PAUSE]);
@@ -188,21 +201,14 @@ describe('Reconciler on a fake runtime', () => {
     r.stop();
   });
   test('a listing made while a change settles is used by the update that follows, never a stale one', async () => {
-    const runtime = new FakeRuntime([BUSYBOX, PAUSE]);
-    let lists = 0;
-    const list = runtime.listPods.bind(runtime);
-    runtime.listPods = (query) => ((lists += 1), list(query));
-    const { r } = reconciler(runtime);
-    const web = staticPod('web', 'sleep 3600', hostNetwork);
-    await r.update(desired(web));
-    await settle(r);
+    const { runtime, r, web, counted, list } = await runningWebCountingListings();
     // The manifest is deleted: the file watch's first event asks for the listing, the update uses it.
     await new Promise((resolve) => setTimeout(resolve, 5)); // a listing made in the millisecond a sync ended is stale
-    lists = 0;
+    counted.lists = 0;
     r.prefetch();
     await r.update(desired());
     await settle(r);
-    assert.equal(lists, 1, 'one listing of the engine for the change');
+    assert.equal(counted.lists, 1, 'one listing of the engine for the change');
     assert.deepEqual(runtime.running(), [], 'the deleted pod is stopped');
     // A listing made before a pod's sync ended is stale for that pod: its worker lists again.
     const api = staticPod('api', 'sleep 3600', hostNetwork);
@@ -217,7 +223,7 @@ describe('Reconciler on a fake runtime', () => {
     // A prefetched listing older than a syncing pod's last sync is not trusted by that pod.
     runtime.listPods = async () => new Map(); // as if the listing predated api's container
     r.prefetch();
-    runtime.listPods = (query) => ((lists += 1), list(query));
+    runtime.listPods = (query) => ((counted.lists += 1), list(query));
     await r.kick(api.key); // api's sync ends after the prefetch was made
     await r.update(desired(api));
     await settle(r);
@@ -239,23 +245,16 @@ describe('Reconciler on a fake runtime', () => {
     r.stop();
   });
   test('a start event of a container the pod worker just started makes no second pass; a later one does', async () => {
-    const runtime = new FakeRuntime([BUSYBOX, PAUSE]);
-    let lists = 0;
-    const list = runtime.listPods.bind(runtime);
-    runtime.listPods = (query) => ((lists += 1), list(query));
-    const { r } = reconciler(runtime);
-    const web = staticPod('web', 'sleep 3600', hostNetwork);
-    await r.update(desired(web));
-    await settle(r);
+    const { runtime, r, web, counted, list } = await runningWebCountingListings();
     const event = { action: 'start', id: 'x', labels: { 'io.kubernetes.pod.name': web.pod.metadata!.name!, 'io.kubernetes.pod.namespace': 'default' } };
-    lists = 0;
+    counted.lists = 0;
     r.containerEvent(event); // the engine's event for the start the worker made
     await settle(r);
-    assert.equal(lists, 0);
+    assert.equal(counted.lists, 0);
     await new Promise((resolve) => setTimeout(resolve, 1100));
     r.containerEvent(event); // someone else started a container of the pod
     await settle(r);
-    assert.equal(lists, 1);
+    assert.equal(counted.lists, 1);
     r.stop();
   });
 });
