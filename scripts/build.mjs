@@ -7,7 +7,7 @@
 // figures). esbuild keeps each lazy import() of our own modules lazy inside the file (a module's code
 // runs when first imported). Packages that read files of their own at run time or are only on slow
 // paths stay in node_modules, loaded as usual.
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
@@ -74,7 +74,6 @@ async function exercise() {
   let output = '';
   const keep = (chunk) => ((output += chunk), true);
   try {
-    const { mkdir } = await import('node:fs/promises');
     await mkdir(rootfs);
     for (const [expected, args] of runs) {
       output = '';
