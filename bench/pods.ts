@@ -133,9 +133,11 @@ export class Podman {
 }
 
 /**
- * Row 2: N hostNetwork pods written at once → all containers started, `runs` times for each N. The
- * engine's own time for 10 containers moved 650 → 1320 ms between runs minutes apart here, so the short
- * row gets more runs than the long one.
+ * Row 2: N hostNetwork pods written at once → all containers started, `runs` times for each N (after a
+ * warm-up). The engine's own time for 10 containers moved 650 → 1320 ms between runs minutes apart here,
+ * so the short row gets more runs than the long one. Each run of ours is next to one of the floor, the
+ * two in turns first (the engine's clean-up of the previous run's containers, or a slow stretch, falls on
+ * both alike), and the engine gets a second after each clean-up.
  */
 export async function convergeRows(docker: Docker, sizes: Array<[n: number, runs: number]>, podman: Podman | undefined): Promise<Row[]> {
   const rows: Row[] = [];
@@ -144,15 +146,23 @@ export async function convergeRows(docker: Docker, sizes: Array<[n: number, runs
     const floor: number[] = [];
     const play: number[] = [];
     for (let i = 0; i <= runs; i++) {
-      const k = await kubebootConverge(docker, n, `c${n}-${i}`);
-      const e = await engineConverge(docker, n, `e${n}-${i}`);
+      const measure = {
+        ours: () => kubebootConverge(docker, n, `c${n}-${i}`),
+        floor: () => engineConverge(docker, n, `e${n}-${i}`),
+      };
+      const pair: Record<string, number> = {};
+      for (const side of i % 2 === 0 ? (['ours', 'floor'] as const) : (['floor', 'ours'] as const)) {
+        pair[side] = await measure[side]();
+        await sleep(1000);
+      }
       if (i === 0) continue; // warm-up
-      ours.push(k);
-      floor.push(e);
+      ours.push(pair.ours!);
+      floor.push(pair.floor!);
     }
     // podman runs apart from the engine's runs: its clean-up processes outlive `kube down` (once, here,
     // the Docker engine lost its containers while they ran), so they are waited for before going on.
-    for (let i = 0; podman && i <= runs; i++) {
+    // Three runs at most: it takes three times as long as ours, far from its target either way.
+    for (let i = 0; podman && i <= Math.min(runs, 3); i++) {
       const p = await podman.converge(n);
       if (i > 0) play.push(p);
     }

@@ -17,6 +17,9 @@ export interface Row {
   p95: number;
   target?: string;
   note?: string;
+  /** Every run's value, and the baseline's, in the order they ran: how noisy the row is. */
+  values: number[];
+  baselineValues?: number[];
 }
 
 export function percentile(values: number[], p: number): number {
@@ -40,6 +43,8 @@ export function row(name: string, values: number[], unit: string, baseline?: { n
     runs: values.length,
     p50: round(p50, digits),
     p95: round(percentile(values, 95), digits),
+    values: values.map((v) => round(v, digits)),
+    ...(baseline ? { baselineValues: baseline.values.map((v) => round(v, digits)) } : {}),
     ...extra,
   };
 }
