@@ -107,7 +107,7 @@ async function main(): Promise<void> {
       await podman?.teardown();
       podman = undefined;
     }
-    await step('converge', () => convergeRows(docker, quick ? [[10, 1], [50, 1]] : [[10, 15], [50, 7]], podman));
+    await step('converge', () => convergeRows(docker, quick ? [[10, 1], [50, 1]] : [[10, 15], [50, 9]], podman));
     await podman?.teardown();
     podman = undefined;
     await step('watch', () => watchRows(quick ? 5 : 20));
