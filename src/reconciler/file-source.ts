@@ -2,6 +2,7 @@ import { watch, type FSWatcher } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { Logger } from '../util/log.js';
+import { Slots } from './pod-workers.js';
 import { MAX_MANIFEST_BYTES, parseStaticPod, type StaticPod } from './static-pod.js';
 
 /** Editor and package-manager leftovers: the kubelet runs them as pods; we skip them, saying so once. */
@@ -212,14 +213,15 @@ export class FileSource {
     const pods = new Map<string, StaticPod>();
     const owner = new Map<string, string>();
     const present = new Set<string>();
-    // The files are read all at once (a folder of 50 took 50 stat-and-read round trips to the thread pool
-    // one after another before the first pod could start) and taken in sorted order: the first of two
-    // manifests of one pod runs.
-    const reads = files.map(async (file) => {
+    // The files are read 16 at a time (a folder of 50 took 50 stat-and-read round trips to the thread pool
+    // one after another before the first pod could start; a large folder read all at once could run out
+    // of file descriptors) and taken in sorted order: the first of two manifests of one pod runs.
+    const reading = new Slots(16);
+    const reads = files.map((file) => reading.run(async () => {
       const fileInfo = await stat(file.path).catch(() => undefined);
       const text = fileInfo?.isFile() && fileInfo.size <= MAX_MANIFEST_BYTES ? await readFile(file.path, 'utf8').catch(() => undefined) : undefined;
       return { fileInfo, text };
-    });
+    }));
     for (const [i, file] of files.entries()) {
       const { fileInfo, text } = await reads[i]!;
       if (!fileInfo) continue;
