@@ -24,7 +24,7 @@ export function isEditorLeftover(name: string): boolean {
  */
 export const COALESCE_MS = 5;
 /** A manifest written this recently that does not parse may be half-written: judged again after this long. */
-const SETTLE_MS = 100;
+export const SETTLE_MS = 100;
 
 export interface FileSourceOptions {
   /** The folder (or single file) on this machine, i.e. under --rootfs. */
@@ -38,6 +38,13 @@ export interface FileSourceOptions {
   onChange: (pods: Map<string, StaticPod>) => void;
   /** A burst of changes began: onChange may follow once it is over (the reconciler lists the engine meanwhile). */
   onBurst?: () => void;
+  /**
+   * How long a just-written manifest that does not parse is taken for half-written and judged again
+   * later (SETTLE_MS by default). Right for a watch, which will look again; a one-shot answer
+   * (`manifest check`) passes 0 and judges what is on disk now — a quiet window there would report a
+   * bad file as fine.
+   */
+  settleMs?: number;
 }
 
 /**
@@ -219,12 +226,16 @@ export class FileSource {
     const reading = new Slots(16);
     const reads = files.map((file) => reading.run(async () => {
       const fileInfo = await stat(file.path).catch(() => undefined);
-      const text = fileInfo?.isFile() && fileInfo.size <= MAX_MANIFEST_BYTES ? await readFile(file.path, 'utf8').catch(() => undefined) : undefined;
-      return { fileInfo, text };
+      let text: string | undefined;
+      let readError: NodeJS.ErrnoException | undefined;
+      if (fileInfo?.isFile() && fileInfo.size <= MAX_MANIFEST_BYTES) {
+        text = await readFile(file.path, 'utf8').catch((err: NodeJS.ErrnoException) => { readError = err; return undefined; });
+      }
+      return { fileInfo, text, readError };
     }));
     for (const [i, file] of files.entries()) {
-      const { fileInfo, text } = await reads[i]!;
-      if (!fileInfo) continue;
+      const { fileInfo, text, readError } = await reads[i]!;
+      if (!fileInfo || readError?.code === 'ENOENT') continue;
       present.add(file.systemPath);
       if (fileInfo.isDirectory()) {
         this.once(`dir:${file.systemPath}`, () => log('info', 'not entering a sub-folder of the manifest folder', { path: file.systemPath }));
@@ -234,7 +245,7 @@ export class FileSource {
         this.once(`special:${file.systemPath}`, () => log('warn', 'not a regular file, ignored', { file: file.systemPath }));
         continue;
       }
-      const pod = this.readManifest(file.systemPath, text, fileInfo.size, fileInfo.mtimeMs);
+      const pod = this.readManifest(file.systemPath, text, fileInfo.size, fileInfo.mtimeMs, readError);
       if (!pod) continue;
       const first = owner.get(pod.key);
       if (first) {
@@ -253,12 +264,12 @@ export class FileSource {
   }
 
   /** The pod of a manifest file read as `text` (undefined: it could not be read). */
-  private readManifest(systemPath: string, text: string | undefined, size: number, mtimeMs: number): StaticPod | undefined {
+  private readManifest(systemPath: string, text: string | undefined, size: number, mtimeMs: number, readError?: Error): StaticPod | undefined {
     const { log, nodeName } = this.options;
     const previous = this.lastGood.get(systemPath);
     const fail = (problems: string[]) => {
       const age = Date.now() - mtimeMs;
-      if (age >= 0 && age < SETTLE_MS) {
+      if (age >= 0 && age < (this.options.settleMs ?? SETTLE_MS)) {
         // Written a moment ago: maybe still being written. Read again once it has settled; say nothing yet.
         this.readAgainLater();
         return previous;
@@ -271,6 +282,8 @@ export class FileSource {
       return undefined;
     };
     if (size > MAX_MANIFEST_BYTES) return fail([`the file is ${size} bytes, more than the ${MAX_MANIFEST_BYTES} a manifest may have`]);
+    // A file that cannot be read (permissions, I/O) is a finding, not silence: a check would call it fine.
+    if (readError) return fail([`cannot be read: ${readError.message}`]);
     if (text === undefined) return previous;
     if (previous && this.lastGoodText.get(systemPath) === text) return previous;
     let result: ReturnType<typeof parseStaticPod>;

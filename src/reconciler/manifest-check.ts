@@ -21,6 +21,8 @@ export async function checkManifests(paths: readonly string[], nodeName: string)
       systemPath: full,
       nodeName,
       relistMs: 0,
+      // One answer, now: what is on disk is judged as it is, however recently it was written.
+      settleMs: 0,
       onChange: () => undefined,
       log: (level, message, fields = {}) => {
         const file = String(fields.file ?? fields.ignored ?? fields.path ?? full);
