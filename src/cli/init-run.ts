@@ -33,31 +33,45 @@ export async function runInitCommand(allOptions: InitCommandOptions, selection: 
   // --skip-phases lands in InitConfiguration.skipPhases with the file's own (kubeadm honours both).
   const skip = selection.only ? [] : config.init.skipPhases;
   checkPhaseNames(initPhases, skip, '--skip-phases');
-  // A dry run writes into a throw-away folder (kubeadm: /etc/kubernetes/tmp/kubeadm-init-dryrun*) and starts nothing.
-  const dryRunDir = options.dryRun ? await mkdtemp(join(tmpdir(), 'kubeboot-init-dryrun-')) : undefined;
   const patchDir = config.init.patches?.directory;
   const patches = patchDir ? await (await import('../render/patches.js')).readPatches(patchDir) : undefined;
   for (const line of patches?.ignored ?? []) process.stderr.write(`${line}\n`);
-  const data = createInitData({
-    config,
-    ...(patches ? { patches } : {}),
-    machine,
-    runtime: await containerRuntime(await runtimeChoice(given, machine)),
-    runtimeFlags,
-    ...(dryRunDir ? { dryRunDir } : {}),
-    uploadCerts: Boolean(options.uploadCerts),
-    skipTokenPrint: Boolean(options.skipTokenPrint),
-    skipCertificateKeyPrint: Boolean(options.skipCertificateKeyPrint),
-  });
+  const runtime = await containerRuntime(await runtimeChoice(given, machine));
+  // A dry run writes into a throw-away folder (kubeadm: /etc/kubernetes/tmp/kubeadm-init-dryrun*) and starts
+  // nothing. Made once every refusal above has had its say; removed when a phase fails (-v keeps it on success).
+  const dryRunDir = options.dryRun ? await mkdtemp(join(tmpdir(), 'kubeboot-init-dryrun-')) : undefined;
   const started = Date.now();
   const timings: PhaseTiming[] = [];
+  let data: InitData | undefined;
+  let succeeded = false;
   try {
+    data = createInitData({
+      config,
+      ...(patches ? { patches } : {}),
+      machine,
+      runtime,
+      runtimeFlags,
+      ...(dryRunDir ? { dryRunDir } : {}),
+      uploadCerts: Boolean(options.uploadCerts),
+      skipTokenPrint: Boolean(options.skipTokenPrint),
+      skipCertificateKeyPrint: Boolean(options.skipCertificateKeyPrint),
+    });
     await runPhases(initPhases, data, { ...selection, skip }, { verbose: Boolean(options.verbose), timings });
+    succeeded = true;
   } finally {
-    for (const close of data.closers) close();
-    for (const warning of data.warnings) process.stderr.write(`\t[WARNING ${warning.name}]: ${warning.message}\n`);
-    if (dryRunDir && !options.verbose) await rm(dryRunDir, { recursive: true, force: true }).catch(() => undefined);
+    for (const close of data?.closers ?? []) close();
+    for (const warning of data?.warnings ?? []) process.stderr.write(`\t[WARNING ${warning.name}]: ${warning.message}\n`);
+    if (dryRunDir && !(options.verbose && succeeded)) await rm(dryRunDir, { recursive: true, force: true }).catch(() => undefined);
   }
+  // runPhases returned, so createInitData did too.
+  reportInit(data!, { dryRunDir, verbose: Boolean(options.verbose), only: selection.only, started, timings });
+}
+
+/** What init prints once its phases ran: the dry run's files, a phase's summary, or kubeadm's banner. */
+function reportInit(data: InitData, run: { dryRunDir: string | undefined; verbose: boolean; only: string | undefined; started: number; timings: PhaseTiming[] }): void {
+  const { dryRunDir, timings, started } = run;
+  const options = { verbose: run.verbose };
+  const selection = { only: run.only };
   const summary = timings.filter((t) => !t.skipped).map((t) => `${t.name} ${took(t.ms)}`).join(', ');
   if (data.uploadCerts && data.certificateKey && !data.skipCertificateKeyPrint && !data.joinCommands) {
     process.stdout.write(`[upload-certs] Using certificate key:\n${data.certificateKey}\n`);

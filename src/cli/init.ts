@@ -27,7 +27,7 @@ function initFlags(command: Command): Command {
     .option('--certificate-key <key>', 'the key that encrypts them (64 hex characters; default: a new one, printed)')
     .option('--skip-token-print', 'do not print the bootstrap token')
     .option('--skip-certificate-key-print', 'do not print the certificate key')
-    .option('-v, --verbose', 'show every step as it happens, with details');
+    .option('-v, --verbose', 'show every step as it happens, with details (kubeadm\'s -v 5 or -v=5 is accepted)');
 }
 
 async function run(options: InitCliOptions, selection: RunSelection): Promise<void> {

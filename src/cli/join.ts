@@ -42,7 +42,7 @@ function joinFlags(command: Command): Command {
     .option('--rootfs <dir>', 'treat DIR as the root of the host filesystem: every system path is written under it')
     .option('--dry-run', 'discover the cluster and run the phases against a throw-away folder: add no etcd member, start nothing')
     .option('--ignore-preflight-errors <checks>', 'preflight checks to report as warnings, comma-separated, or all', list)
-    .option('-v, --verbose', 'show every step as it happens, with details');
+    .option('-v, --verbose', 'show every step as it happens, with details (kubeadm\'s -v 5 or -v=5 is accepted)');
 }
 
 async function run(options: JoinCliOptions, selection: RunSelection): Promise<void> {

@@ -5,7 +5,9 @@ export async function main(argv: string[]): Promise<number> {
   exitQuietlyOnClosedPipe();
   try {
     const { buildProgram, commandNamed } = await import('./program.js');
-    await (await buildProgram(commandNamed(argv))).parseAsync(argv, { from: 'user' });
+    const { normalizeVerbosity } = await import('./verbosity.js');
+    const args = normalizeVerbosity(argv);
+    await (await buildProgram(commandNamed(args))).parseAsync(args, { from: 'user' });
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (err) {
     const { reportError } = await import('./report-error.js');

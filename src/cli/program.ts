@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { packageInfo } from '../util/package-info.js';
+import { UsageError } from '../util/errors.js';
 import { withExamples } from './help.js';
 
 /**
@@ -55,16 +56,41 @@ export async function buildProgram(only?: string): Promise<Command> {
   for (const command of await Promise.all(wanted.map(([, load]) => load()))) program.addCommand(command);
 
   // Every sub-command inherits the same error behaviour: commander throws, main() decides the exit code.
+  // Excess operands are checked in one place (below), so that the refusal names them and what the command takes.
   const inherit = (command: Command): void => {
-    command.exitOverride().showSuggestionAfterError(true);
+    command.exitOverride().showSuggestionAfterError(true).allowExcessArguments(true);
     command.commands.forEach(inherit);
   };
   program.commands.forEach(inherit);
+  program.hook('preAction', (_program, action) => refuseExcessOperands(action));
 
   return withExamples(program, [
     ['kubeboot version', 'show the version'],
     ['kubeboot <command> --help', 'help and examples for one command'],
   ]);
+}
+
+/**
+ * commander's own refusal ("too many arguments for 'certs'. Expected 0 arguments but got 1") names
+ * neither the operand nor what was meant: here both, and for a group of phases, the names it has.
+ */
+function refuseExcessOperands(command: Command): void {
+  const declared = command.registeredArguments;
+  if (declared.some((argument) => argument.variadic)) return;
+  const extra = command.args.slice(declared.length);
+  if (extra.length === 0) return;
+  const path: string[] = [];
+  for (let at: Command | null = command; at?.parent; at = at.parent) path.unshift(at.name());
+  const name = path.join(' ');
+  const shown = extra.map((operand) => JSON.stringify(operand)).join(', ');
+  const children = command.commands.map((child) => child.name());
+  if (children.length > 0 && declared.length === 0 && path.includes('phase')) {
+    throw new UsageError(`${name}: unknown ${path.includes('phase') ? 'phase' : 'command'} ${shown}; expected one of ${children.join(', ')}`, {
+      hint: `See: kubeboot ${name} --help`,
+    });
+  }
+  const takes = (declared.length === 0 ? 'takes no arguments' : `takes ${declared.map((a) => (a.required ? `<${a.name()}>` : `[${a.name()}]`)).join(' ')}`) + (children.length > 0 ? ` (its sub-commands: ${children.join(', ')})` : '');
+  throw new UsageError(`${name}: unexpected argument ${shown}: it ${takes}`, { hint: `See: kubeboot ${name} --help` });
 }
 
 /** `kubeboot --help` as commander prints it, for the build to keep (root-fast-path.ts). */

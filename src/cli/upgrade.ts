@@ -34,7 +34,7 @@ function changeFlags(command: Command): Command {
     .addOption(new Option('--certificate-renewal <bool>', "renew each component's certificates before it is upgraded, then admin.conf").choices(['true', 'false']).default('true'))
     .option('--patches <dir>', "a folder of kubeadm patch files for the new manifests (default: the folder init or join used on this node)")
     .option('--timeout <duration>', 'how long a component may take to run healthy on its new version before the upgrade is rolled back', '5m')
-    .option('-v, --verbose', 'show every step as it happens');
+    .option('-v, --verbose', 'show every step as it happens (kubeadm\'s -v 5 or -v=5 is accepted)');
 }
 
 export function upgradeCommand(): Command {
