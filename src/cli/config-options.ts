@@ -51,7 +51,7 @@ export function addInitConfigFlags(command: Command): Command {
 const ALLOWED_WITH_CONFIG = new Set(['ignorePreflightErrors', 'dryRun', 'kubeconfig', 'nodeName', 'uploadCerts', 'printJoinCommand', 'verbose', 'output', 'force']);
 
 /** Loads the configuration named by the options, prints its warnings, and returns it. */
-export async function loadConfigFromOptions(options: ConfigOptions): Promise<LoadedConfig> {
+export async function loadConfigFromOptions(options: ConfigOptions, keepErrors = false): Promise<LoadedConfig> {
   const { loadConfig } = await import('../config/load.js');
   const { config: file, rootfs: _rootfs, ...flags } = options;
   if (file) {
@@ -63,7 +63,8 @@ export async function loadConfigFromOptions(options: ConfigOptions): Promise<Loa
       throw new UsageError(`can not mix '--config' with arguments [${mixed.join(' ')}]`, { hint: 'Set these in the configuration file instead (kubeadm allows only --node-name, --ignore-preflight-errors, --dry-run, --skip-phases and --rootfs beside --config).' });
     }
   }
-  const loaded = await loadConfig({ ...(file ? { file } : {}), flags });
-  printConfigWarnings(loaded.warnings);
+  const loaded = await loadConfig({ ...(file ? { file } : {}), flags, keepErrors });
+  // With keepErrors the caller reports them, with its own checks' problems.
+  if (!keepErrors) printConfigWarnings(loaded.warnings);
   return loaded;
 }

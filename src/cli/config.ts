@@ -82,8 +82,13 @@ export function configCommand(): Command {
             return;
           }
           const { loadConfig } = await initLoader;
-          const { warnings } = await loadConfig({ file: options.config });
-          printConfigWarnings(warnings);
+          const loaded = await loadConfig({ file: options.config, keepErrors: true });
+          // With what init refuses beyond the file's own rules: phase names, patches, the rendered manifests.
+          const { checkInitConfiguration, refuseProblems } = await import('../phases/init/check-config.js');
+          const { Host } = await import('../util/host.js');
+          const { problems } = await checkInitConfiguration(loaded, await Host.open(undefined));
+          refuseProblems(loaded, problems);
+          printConfigWarnings(problems);
           process.stdout.write(`ok: ${options.config} is a valid configuration\n`);
         }),
       [['kubeboot config validate --config kubeboot.yaml', 'check a file before running init']],

@@ -5,11 +5,13 @@ import { stringify } from 'yaml';
 import { describeObject } from '../phases/init/cluster-api.js';
 import { createInitData, rootfsFlag, type InitData } from '../phases/init/data.js';
 import { initPhases } from '../phases/init/index.js';
-import { checkPhaseNames, runPhases, type PhaseTiming, type RunSelection } from '../phases/workflow.js';
+import { runPhases, type PhaseTiming, type RunSelection } from '../phases/workflow.js';
 import { containerRuntime } from '../runtime/connect.js';
 import { ADMIN_KUBECONFIG, KUBELET_ROOT_DIR } from '../util/constants.js';
 import { Host } from '../util/host.js';
+import { checkInitConfiguration, refuseProblems } from '../phases/init/check-config.js';
 import { loadConfigFromOptions, type ConfigOptions } from './config-options.js';
+import { printConfigWarnings } from './config-warnings.js';
 import { nodeRuntimeFlags, runtimeChoice, type RuntimeFlags } from './runtime-options.js';
 
 const took = (ms: number) => `${(ms / 1000).toFixed(1)}s`;
@@ -26,15 +28,17 @@ export interface InitCommandOptions extends ConfigOptions, RuntimeFlags {
 export async function runInitCommand(allOptions: InitCommandOptions, selection: RunSelection): Promise<void> {
   // The runtime flags are the node's, not the cluster's: allowed beside --config.
   const { containerRuntime: kind, containerRuntimeEndpoint, processBinDir, ...options } = allOptions;
-  const { config } = await loadConfigFromOptions(options);
+  const loaded = await loadConfigFromOptions(options, true);
+  const { config } = loaded;
   const machine = await Host.open(options.rootfs);
+  // What init would refuse later (phase names, patches, the rendered manifests), refused now with the file's own problems, all at once.
+  const { patches, problems } = await checkInitConfiguration(loaded, machine);
+  refuseProblems(loaded, problems);
+  printConfigWarnings(problems);
   const given: RuntimeFlags = { containerRuntime: kind ?? 'docker', ...(containerRuntimeEndpoint ? { containerRuntimeEndpoint } : {}), ...(processBinDir ? { processBinDir } : {}) };
   const runtimeFlags = nodeRuntimeFlags(given);
   // --skip-phases lands in InitConfiguration.skipPhases with the file's own (kubeadm honours both).
   const skip = selection.only ? [] : config.init.skipPhases;
-  checkPhaseNames(initPhases, skip, '--skip-phases');
-  const patchDir = config.init.patches?.directory;
-  const patches = patchDir ? await (await import('../render/patches.js')).readPatches(patchDir) : undefined;
   for (const line of patches?.ignored ?? []) process.stderr.write(`${line}\n`);
   const runtime = await containerRuntime(await runtimeChoice(given, machine));
   // A dry run writes into a throw-away folder (kubeadm: /etc/kubernetes/tmp/kubeadm-init-dryrun*) and starts

@@ -1,10 +1,10 @@
 import { BOOTSTRAP_TOKEN } from './bootstrap-token.js';
-import { ConfigError, show, type Problem } from './problems.js';
+import { ALL_IN_FILE, ConfigError, show, type Problem } from './problems.js';
 import { parseDocuments, readConfigText } from './read-file.js';
 import { checkShape, isGoDuration, schemas } from './schema.js';
 import { formatPath, type PathSegment } from './source.js';
 import { KUBEADM_GROUP } from './types.js';
-import { isIP } from 'node:net';
+import { ipFamily } from '../util/ip.js';
 
 /** The fields of a JoinConfiguration kubeboot's join uses (v1beta4, v1beta3 read alike). */
 export interface JoinFileFields {
@@ -100,9 +100,12 @@ export async function loadJoinConfiguration(file: string): Promise<{ fields: Joi
   }
   if (Object.keys(controlPlane).length === 0) at(['controlPlane'], 'kubeboot join makes control-plane nodes: controlPlane is required (workers join with kubeadm join and the kubelet)');
   if (fields.certificateKey !== undefined && !/^[0-9a-fA-F]{64}$/.test(fields.certificateKey)) at(['controlPlane', 'certificateKey'], 'expected 64 hexadecimal characters (kubeboot certs certificate-key makes one)');
-  if (fields.advertiseAddress !== undefined && isIP(fields.advertiseAddress) === 0) at(['controlPlane', 'localAPIEndpoint', 'advertiseAddress'], `got ${show(fields.advertiseAddress)}, expected an IPv4 or IPv6 address`);
+  if (fields.advertiseAddress !== undefined && ipFamily(fields.advertiseAddress) === undefined) at(['controlPlane', 'localAPIEndpoint', 'advertiseAddress'], `got ${show(fields.advertiseAddress)}, expected an IPv4 or IPv6 address`);
   if (fields.bindPort !== undefined && (fields.bindPort < 1 || fields.bindPort > 65535)) at(['controlPlane', 'localAPIEndpoint', 'bindPort'], `got ${fields.bindPort}, expected a port from 1 to 65535`);
   if (fields.discoveryTimeout !== undefined && !isGoDuration(fields.discoveryTimeout)) at(['timeouts', 'discovery'], `got ${show(fields.discoveryTimeout)}, expected a duration such as "5m0s"`);
+  fields.ignorePreflightErrors.forEach((name, i) => {
+    if (name.toLowerCase() === 'all') at(['nodeRegistration', 'ignorePreflightErrors', i], ALL_IN_FILE);
+  });
   problems.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.col ?? 0) - (b.col ?? 0));
   if (problems.some((p) => p.severity === 'error')) throw new ConfigError(file, problems);
   return { fields, warnings: problems };

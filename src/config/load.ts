@@ -1,7 +1,7 @@
 import { defaultClusterConfiguration, defaultInitConfiguration, defaultKubeletConfiguration } from './defaults.js';
 import { detectHost, type HostFacts } from './host.js';
 import { applyInitFlags, type InitFlags } from './init-flags.js';
-import { ConfigError, show, type Problem } from './problems.js';
+import { ALL_IN_FILE, ConfigError, show, type Problem } from './problems.js';
 import { parseDocuments, readConfigText, type RawDocument } from './read-file.js';
 import { checkShape, schemas, type Schema, type ShapeReport } from './schema.js';
 import { formatPath, type PathSegment, type SourceDocument } from './source.js';
@@ -15,14 +15,23 @@ export interface LoadOptions {
   /** Or documents from elsewhere (a joining node's: the cluster's kubeadm-config), named by `origin`. */
   text?: { origin: string; content: string };
   flags?: InitFlags;
+  /**
+   * Return the configuration even when it has errors (they are in `warnings`, as errors): for `config
+   * validate` and init, which add the checks that need a configuration and then report all at once.
+   */
+  keepErrors?: boolean;
   /** The machine's facts for defaulting; detected when not given. */
   host?: HostFacts;
 }
 
 export interface LoadedConfig {
   config: KubebootConfig;
-  /** Problems that do not stop the command: unknown fields, ignored documents. */
+  /** Problems that do not stop the command: unknown fields, ignored documents (and the errors, with keepErrors). */
   warnings: Problem[];
+  /** Where a field of the configuration came from (file:line:col, or the flag that set it), as a problem to report. */
+  locate: (path: readonly PathSegment[], severity: Problem['severity'], message: string) => Problem;
+  /** The file (or `the flags`) the configuration was read from. */
+  origin: string;
   /** The kubeadm API version each kubeadm document was written in, e.g. { ClusterConfiguration: 'v1beta3' }. */
   versions: Partial<Record<'InitConfiguration' | 'ClusterConfiguration', 'v1beta3' | 'v1beta4'>>;
 }
@@ -40,6 +49,11 @@ interface Classified {
 /** Documents of other tools that kubeadm also reads: kept and passed through, with a warning. */
 const PASSTHROUGH_KINDS = new Map([['kubeproxy.config.k8s.io', 'KubeProxyConfiguration']]);
 const PASSTHROUGH_COMPONENTS = new Map([['KubeProxyConfiguration', 'kube-proxy']]);
+/** Kinds kubeadm knows, with the apiVersions they exist in: any other version of them is refused. */
+const KNOWN_VERSIONS = new Map([
+  ['KubeletConfiguration', KUBELET_V1BETA1],
+  ['KubeProxyConfiguration', 'kubeproxy.config.k8s.io/v1alpha1'],
+]);
 /** kubeadm kinds that exist but that `init` does not read. */
 const OTHER_KUBEADM_KINDS = ['JoinConfiguration', 'ResetConfiguration', 'UpgradeConfiguration'];
 
@@ -91,6 +105,12 @@ export async function loadConfig(options: LoadOptions = {}): Promise<LoadedConfi
         }
         const schema: Schema = schemas[`${version}/${kind}`];
         checkShape(body, schema, [], shapeReport(kind));
+        const ignore = (body.nodeRegistration as Raw | undefined)?.ignorePreflightErrors;
+        if (kind === 'InitConfiguration' && Array.isArray(ignore)) {
+          ignore.forEach((name, i) => {
+            if (typeof name === 'string' && name.toLowerCase() === 'all') shapeReport(kind)('error', ['nodeRegistration', 'ignorePreflightErrors', i], ALL_IN_FILE);
+          });
+        }
         used.set(kind, { kind, version, body: structuredClone(body), source: document.source });
       } else if (OTHER_KUBEADM_KINDS.includes(kind)) {
         at(['kind'], 'warning', `${kind} is not used by kubeboot init; the document is ignored`);
@@ -100,6 +120,9 @@ export async function loadConfig(options: LoadOptions = {}): Promise<LoadedConfi
     } else if (apiVersion === KUBELET_V1BETA1 && kind === 'KubeletConfiguration') {
       checkShape(body, schemas.KubeletConfiguration, [], shapeReport(kind));
       used.set(kind, { kind, version: 'v1beta1', body: structuredClone(body), source: document.source });
+    } else if (KNOWN_VERSIONS.has(kind) && KNOWN_VERSIONS.get(kind) !== apiVersion) {
+      // A kind kubeadm reads, under a version that does not exist: kubeadm refuses it ("no kind is registered").
+      at(['apiVersion'], 'error', `got ${show(apiVersion)}, expected ${KNOWN_VERSIONS.get(kind)} for kind ${kind}`);
     } else if (PASSTHROUGH_KINDS.get(group ?? '') === kind) {
       at(['kind'], 'warning', `${kind} is kept but not used: kubeboot does not run ${PASSTHROUGH_COMPONENTS.get(kind) ?? kind}`);
       const { apiVersion: _a, kind: _k, ...rest } = body;
@@ -146,24 +169,23 @@ export async function loadConfig(options: LoadOptions = {}): Promise<LoadedConfi
     ClusterConfiguration: cluster?.source,
     KubeletConfiguration: kubelet?.source,
   };
-  for (const problem of validateConfig(config)) {
-    const dotted = formatPath(problem.path);
-    const flag = [...flagOrigins].find(([path]) => dotted === path || dotted.startsWith(`${path}.`))?.[1];
-    const [kind, ...fields] = problem.path;
+  const locate = (path: readonly PathSegment[], severity: Problem['severity'], message: string): Problem => {
+    const dotted = formatPath(path);
+    const flag = [...flagOrigins].find(([set]) => dotted === set || dotted.startsWith(`${set}.`) || dotted.startsWith(`${set}[`))?.[1];
+    const [kind, ...fields] = path;
     const source = sources[String(kind)];
-    if (flag) {
-      problems.push({ severity: problem.severity, origin: `flag ${flag}`, path: dotted, message: problem.message });
-    } else if (source) {
-      problems.push({ severity: problem.severity, origin: source.origin, ...source.position(fields), path: dotted, message: problem.message });
-    } else {
-      problems.push({ severity: problem.severity, origin, path: dotted, message: problem.message });
-    }
-  }
+    if (flag) return { severity, origin: `flag ${flag}`, path: dotted, message };
+    if (source) return { severity, origin: source.origin, ...source.position(fields), path: dotted, message };
+    return { severity, origin, path: dotted, message };
+  };
+  for (const problem of validateConfig(config)) problems.push(locate(problem.path, problem.severity, problem.message));
 
   const errors = problems.filter((p) => p.severity === 'error');
-  if (errors.length > 0) throw new ConfigError(origin, sortProblems(problems));
+  if (errors.length > 0 && !options.keepErrors) throw new ConfigError(origin, sortProblems(problems));
   return {
     config,
+    locate,
+    origin,
     warnings: sortProblems(problems),
     versions: {
       ...(init ? { InitConfiguration: init.version as 'v1beta3' | 'v1beta4' } : {}),

@@ -1,4 +1,4 @@
-import { KubebootError } from '../util/errors.js';
+import { ExitCode, KubebootError } from '../util/errors.js';
 
 export type Severity = 'error' | 'warning';
 
@@ -29,9 +29,12 @@ export class ConfigError extends KubebootError {
   constructor(origin: string, problems: Problem[]) {
     const errors = problems.filter((p) => p.severity === 'error');
     const count = errors.length === 1 ? '1 problem' : `${errors.length} problems`;
-    super(`${origin}: ${count} in the configuration; nothing was done`, {
+    // The command line alone is wrong (every error names a flag): a usage error, exit 2, as for any bad flag.
+    const onlyFlags = errors.every((p) => p.origin.startsWith('flag '));
+    super(`${onlyFlags ? 'the flags' : origin}: ${count} in the configuration; nothing was done`, {
       details: problems.map(formatProblem),
-      hint: 'Fix the fields named above and run the command again; `kubeboot config validate --config FILE` checks a file on its own.',
+      hint: onlyFlags ? 'Fix the flags named above and run the command again.' : 'Fix the fields named above and run the command again; `kubeboot config validate --config FILE` checks a file on its own.',
+      exitCode: onlyFlags ? ExitCode.usage : ExitCode.failed,
     });
     this.problems = problems;
   }
@@ -52,3 +55,6 @@ export function typeName(value: unknown): string {
   if (typeof value === 'number') return Number.isInteger(value) ? 'an integer' : 'a number';
   return `a ${typeof value}`;
 }
+
+/** kubeadm's ValidateIgnorePreflightErrors: "all" only on the command line, for one run. */
+export const ALL_IN_FILE = "'all' cannot be used in configuration file; list the checks to ignore, or give --ignore-preflight-errors all for one run";

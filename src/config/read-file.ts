@@ -1,3 +1,4 @@
+import { yamlIssues } from '../util/yaml-issues.js';
 import { readFile, stat } from 'node:fs/promises';
 import { LineCounter, parseAllDocuments } from 'yaml';
 import { KubebootError } from '../util/errors.js';
@@ -60,15 +61,9 @@ export function parseDocuments(origin: string, text: string): { documents: RawDo
   const list = Array.isArray(parsed) ? parsed : [];
   list.forEach((document, index) => {
     const source = new SourceDocument(origin, document, lineCounter);
-    for (const error of document.errors) {
-      const { line, col } = lineCounter.linePos(error.pos[0]);
-      problems.push({ severity: 'error', origin, line, col, path: '', message: `YAML: ${firstLine(error.message)}` });
-    }
-    for (const warning of document.warnings) {
-      const { line, col } = lineCounter.linePos(warning.pos[0]);
-      problems.push({ severity: 'warning', origin, line, col, path: '', message: `YAML: ${firstLine(warning.message)}` });
-    }
-    if (document.errors.length > 0) return;
+    const issues = yamlIssues(text, lineCounter, document);
+    for (const { severity, line, col, message } of issues) problems.push({ severity, origin, line, col, path: '', message: `YAML: ${message}` });
+    if (issues.some((issue) => issue.severity === 'error')) return;
     let value: unknown;
     try {
       value = document.toJS({ maxAliasCount: MAX_ALIAS_COUNT });

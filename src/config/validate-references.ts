@@ -57,7 +57,9 @@ export function validateReferences(config: KubebootConfig, report: Report): void
   if (local) images.push([cluster('etcd', 'local', 'imageRepository'), local.imageRepository, 'repository'], [cluster('etcd', 'local', 'imageTag'), local.imageTag, 'tag']);
   for (const [path, value, kind] of images) {
     if (value === '') continue; // the default applies
-    if (!(kind === 'tag' ? TAG : REPOSITORY).test(value)) report(path, `got ${show(value)}, expected an image ${kind === 'tag' ? 'tag such as "3.6.5-0"' : 'repository such as "registry.k8s.io" or "registry.example:5000/k8s"'}`);
+    // distribution/reference: a whole name is at most 255 characters (NameTotalLengthMax).
+    if (kind === 'repository' && value.length > 255) report(path, `got a repository of ${value.length} characters, expected at most 255`);
+    else if (!(kind === 'tag' ? TAG : REPOSITORY).test(value)) report(path, `got ${show(value)}, expected an image ${kind === 'tag' ? 'tag such as "3.6.5-0"' : 'repository such as "registry.k8s.io" or "registry.example:5000/k8s"'}`);
   }
   // kubeadm's ValidatePodSubnetNodeMask: each node gets a /24 (IPv4) or /64 (IPv6) of the pod subnet,
   // or what --node-cidr-mask-size-ipv4/-ipv6 say; the subnet must hold one, and at most 2^16 of them.

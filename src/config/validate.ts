@@ -1,4 +1,5 @@
 import { isAbsolute } from 'node:path';
+import { isQualifiedName, LABEL_VALUE } from '../util/names.js';
 import { cidrsOverlap, ipFamily, ipRange, parseCidr, type Cidr } from '../util/ip.js';
 import { show } from './problems.js';
 import type { PathSegment } from './source.js';
@@ -20,6 +21,10 @@ type Report = (path: PathSegment[], message: string, severity?: 'error' | 'warni
 
 const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+/** kubeadm's ValidateCertSANs: an IP address, a DNS-1123 subdomain, or a wildcard one ("*.example.com"). */
+function isCertSAN(san: string): boolean {
+  return ipFamily(san) !== undefined || (san.length <= 253 && DNS1123_SUBDOMAIN.test(san.replace(/^\*\./, '')));
+}
 const PATH_TYPES = ['', 'DirectoryOrCreate', 'Directory', 'FileOrCreate', 'File', 'Socket', 'CharDevice', 'BlockDevice'];
 const ENCRYPTION_ALGORITHMS = ['RSA-2048', 'RSA-3072', 'RSA-4096', 'ECDSA-P256', 'ECDSA-P384'];
 const PULL_POLICIES = ['Always', 'IfNotPresent', 'Never'];
@@ -52,6 +57,10 @@ function validateInit(init: InitConfiguration, report: Report): void {
   }
   init.nodeRegistration.taints.forEach((taint, i) => {
     if (!taint.key) report(at('nodeRegistration', 'taints', i, 'key'), 'a taint needs a key');
+    else if (!isQualifiedName(taint.key)) report(at('nodeRegistration', 'taints', i, 'key'), `got ${show(taint.key)}, expected a qualified name ([prefix/]name: a name of at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit; the prefix a DNS subdomain)`);
+    if (taint.value !== undefined && taint.value !== '' && (taint.value.length > 63 || !LABEL_VALUE.test(taint.value))) {
+      report(at('nodeRegistration', 'taints', i, 'value'), `got ${show(taint.value)}, expected at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit`);
+    }
     if (!TAINT_EFFECTS.includes(taint.effect)) {
       report(at('nodeRegistration', 'taints', i, 'effect'), `got ${show(taint.effect)}, expected one of ${TAINT_EFFECTS.join(', ')}`);
     }
@@ -134,11 +143,13 @@ function validateCluster(cluster: ClusterConfiguration, report: Report): void {
   for (const name of ['apiServer', 'controllerManager', 'scheduler'] as const) {
     validateComponent(cluster[name], at(name), report);
   }
-  cluster.apiServer.certSANs.forEach((san, i) => {
-    if (ipFamily(san) === undefined && !DNS1123_SUBDOMAIN.test(san.replace(/^\*\./, ''))) {
-      report(at('apiServer', 'certSANs', i), `got ${show(san)}, expected an IP address or a DNS name`);
-    }
-  });
+  const sans: Array<[PathSegment[], string[]]> = [[at('apiServer', 'certSANs'), cluster.apiServer.certSANs]];
+  if (local) sans.push([at('etcd', 'local', 'serverCertSANs'), local.serverCertSANs], [at('etcd', 'local', 'peerCertSANs'), local.peerCertSANs]);
+  for (const [path, list] of sans) {
+    list.forEach((san, i) => {
+      if (!isCertSAN(san)) report([...path, i], `got ${show(san)}, expected an IP address or a DNS name`);
+    });
+  }
 
   validateAbsolutePath(cluster.certificatesDir, at('certificatesDir'), report);
   if (!DNS1123_SUBDOMAIN.test(cluster.clusterName) && !/^[A-Za-z0-9][-A-Za-z0-9_.]*$/.test(cluster.clusterName)) {
@@ -183,6 +194,11 @@ function validateKubelet(kubelet: Record<string, unknown>, report: Report): void
     report(at('staticPodURL'), `got ${show(kubelet.staticPodURL)}, expected an http:// or https:// URL`);
   }
   if (typeof kubelet.staticPodPath === 'string') validateAbsolutePath(kubelet.staticPodPath, at('staticPodPath'), report);
+  if (Array.isArray(kubelet.clusterDNS)) {
+    kubelet.clusterDNS.forEach((address, i) => {
+      if (typeof address !== 'string' || ipFamily(address) === undefined) report(at('clusterDNS', i), `got ${show(address)}, expected an IP address such as "10.96.0.10"`);
+    });
+  }
   if (typeof kubelet.healthzPort === 'number' && kubelet.healthzPort !== 0) validatePort(kubelet.healthzPort, at('healthzPort'), report);
   if (typeof kubelet.healthzBindAddress === 'string' && ipFamily(kubelet.healthzBindAddress) === undefined) {
     report(at('healthzBindAddress'), `got ${show(kubelet.healthzBindAddress)}, expected an IP address such as "127.0.0.1"`);
@@ -195,7 +211,7 @@ function validateComponent(component: ControlPlaneComponent, path: PathSegment[]
   component.extraVolumes.forEach((volume, i) => {
     const at = (...rest: PathSegment[]) => [...path, 'extraVolumes', i, ...rest];
     if (!volume.name) report(at('name'), 'is missing; expected a volume name');
-    else if (!DNS1123_LABEL.test(volume.name)) report(at('name'), `got ${show(volume.name)}, expected a DNS-1123 label (lower-case letters, digits and '-')`);
+    else if (volume.name.length > 63 || !DNS1123_LABEL.test(volume.name)) report(at('name'), `got ${show(volume.name)}, expected a DNS-1123 label (at most 63 lower-case letters, digits and '-')`);
     else if (names.has(volume.name)) report(at('name'), `${show(volume.name)} is used twice; expected unique volume names`);
     names.add(volume.name);
     if (!volume.hostPath) report(at('hostPath'), 'is missing; expected an absolute path on the host');

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Pod } from 'kubernetes-types/core/v1.js';
-import { parseAllDocuments } from 'yaml';
+import { LineCounter, parseAllDocuments } from 'yaml';
+import { yamlIssues } from '../util/yaml-issues.js';
 import { checkPod } from '../render/check-pod.js';
 import { isRecord } from '../util/records.js';
 
@@ -104,18 +105,19 @@ function applyApiDefaults(pod: Raw): void {
 export function parseStaticPod(text: string, options: { source: string; sourceKind?: 'file' | 'http'; nodeName: string; seen?: Date }): ParseResult {
   if (text.trim() === '') return { ok: false, problems: ['the file is empty; expected a v1 Pod'] };
   let documents;
+  const lineCounter = new LineCounter();
   try {
-    documents = parseAllDocuments(text, { uniqueKeys: true });
+    documents = parseAllDocuments(text, { uniqueKeys: true, lineCounter, prettyErrors: false });
   } catch (err) {
     return { ok: false, problems: [`not YAML or JSON: ${(err as Error).message.split('\n')[0]}`] };
   }
-  const list = Array.isArray(documents) ? documents.filter((d) => d.contents !== null) : [];
+  const all = Array.isArray(documents) ? documents : [];
+  // Every syntax problem, with its line, before the count of documents (a broken one may look empty).
+  const broken = all.flatMap((d) => yamlIssues(text, lineCounter, d)).filter((issue) => issue.severity === 'error');
+  if (broken.length > 0) return { ok: false, problems: broken.map((issue) => `line ${issue.line}:${issue.col}: not YAML or JSON: ${issue.message}`) };
+  const list = all.filter((d) => d.contents !== null);
   if (list.length !== 1) return { ok: false, problems: [`expected exactly one document, a v1 Pod; found ${list.length}`] };
   const document = list[0]!;
-  if (document.errors.length > 0) {
-    const error = document.errors[0]!;
-    return { ok: false, problems: [`not YAML or JSON: ${error.message.split('\n')[0]}`] };
-  }
   let value: unknown;
   try {
     value = document.toJS({ maxAliasCount: 100 });

@@ -74,12 +74,24 @@ function checkResources(container: Raw, path: string, problems: Problems): void 
  * One container, as the API server's validateContainers sees it (validation.go). `volumes`: the pod's
  * volume names; `names`: the container names seen so far (init and app containers share one space).
  */
-export function checkContainer(container: Raw, path: string, volumes: ReadonlySet<string>, names: Set<string>, problems: Problems): void {
+export function checkContainer(container: Raw, path: string, volumes: ReadonlySet<string>, names: Set<string>, problems: Problems, init = false): void {
   const name = container.name;
   if (typeof name !== 'string' || !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(name) || name.length > 63) problems.fail(`${path}.name`, `got ${describe(name)}, expected a DNS-1123 label`);
   else if (names.has(name)) problems.fail(`${path}.name`, `${describe(name)} is used twice`);
   else names.add(name);
   if (typeof container.image !== 'string' || container.image.trim() === '') problems.fail(`${path}.image`, 'expected an image name');
+  else if (container.image !== container.image.trim()) problems.fail(`${path}.image`, `got ${describe(container.image)}: must not have leading or trailing whitespace`);
+  // The API server: restartPolicy exists on init containers only, and only as "Always" (a sidecar);
+  // probes and lifecycle hooks belong to containers that keep running, so to sidecars among init containers.
+  const restartPolicy = container.restartPolicy;
+  if (restartPolicy !== undefined && (!init || restartPolicy !== 'Always')) {
+    problems.fail(`${path}.restartPolicy`, init ? `got ${describe(restartPolicy)}, expected "Always" (a sidecar) or nothing` : 'may only be set on init containers (restartPolicy: Always makes a sidecar)');
+  }
+  if (init && restartPolicy !== 'Always') {
+    for (const field of ['livenessProbe', 'readinessProbe', 'startupProbe', 'lifecycle']) {
+      if (container[field] !== undefined) problems.fail(`${path}.${field}`, 'may not be set for init containers without restartPolicy=Always');
+    }
+  }
   problems.strings(container, 'command', path);
   problems.strings(container, 'args', path);
   problems.string(container, 'workingDir', path);

@@ -1,3 +1,4 @@
+import { isQualifiedName } from '../util/names.js';
 import { isRecord } from '../util/records.js';
 import { parseQuantity } from '../util/quantity.js';
 import { checkContainer } from './check-container.js';
@@ -84,7 +85,16 @@ export function checkPod(value: unknown): string[] {
   const containers = problems.records(spec.containers, 'spec.containers');
   if (!Array.isArray(spec.containers) || spec.containers.length === 0) problems.fail('spec.containers', 'expected at least one container');
   const names = new Set<string>();
-  for (const [container, at] of problems.records(spec.initContainers, 'spec.initContainers')) checkContainer(container, at, volumeNames, names, problems);
+  for (const [container, at] of problems.records(spec.initContainers, 'spec.initContainers')) checkContainer(container, at, volumeNames, names, problems, true);
+  // The API server's validateTolerations.
+  for (const [toleration, at] of problems.records(spec.tolerations, 'spec.tolerations')) {
+    problems.oneOf(toleration, 'operator', at, ['', 'Exists', 'Equal']);
+    problems.oneOf(toleration, 'effect', at, ['', 'NoSchedule', 'PreferNoSchedule', 'NoExecute']);
+    const { key, operator, value } = toleration;
+    if (key !== undefined && key !== '' && (typeof key !== 'string' || !isQualifiedName(key))) problems.fail(`${at}.key`, `got ${describe(key)}, expected a qualified name such as "node-role.kubernetes.io/control-plane"`);
+    if ((key === undefined || key === '') && operator !== 'Exists') problems.fail(`${at}.operator`, 'must be "Exists" when the key is empty');
+    if (operator === 'Exists' && value !== undefined && value !== '') problems.fail(`${at}.value`, 'must be empty when the operator is "Exists"');
+  }
   for (const [container, at] of containers) checkContainer(container, at, volumeNames, names, problems);
   return problems.lines;
 }

@@ -27,6 +27,8 @@ export function parseCidr(text: string): Cidr | undefined {
 
 /** The family of an IP address, or undefined when `text` is not one. */
 export function ipFamily(text: string): IpFamily | undefined {
+  // Node's isIP takes an IPv6 zone ("fe80::1%eth0"); Go's net.ParseIP, which kubeadm and the API server use, does not.
+  if (text.includes('%')) return undefined;
   const family = isIP(text);
   return family === 4 || family === 6 ? family : undefined;
 }

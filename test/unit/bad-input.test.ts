@@ -17,7 +17,7 @@ test('bad input: every case is refused with its own words and the right exit cod
     'manifests/junk.yaml': 'apiVersion: v1\nkind: Pod\nmetadata: {name: j}\nspec: {containers: [7]}\n',
   });
   const cases: Array<[string[], number, RegExp]> = [
-    [['init', '--skip-phases', 'bogus', '--rootfs', dir], 2, /--skip-phases: invalid phase name "bogus"/],
+    [['init', '--skip-phases', 'bogus', '--rootfs', dir], 2, /flag --skip-phases: InitConfiguration\.skipPhases\[0\]: got "bogus", expected a phase of init/],
     [['reset', '--skip-phases', 'nope', '--rootfs', dir, '--force'], 2, /--skip-phases: invalid phase name "nope"/],
     [['kubelet', '--healthz-port', '99999', '--pod-manifest-path', '/tmp'], 2, /--healthz-port: got "99999", expected a port number from 0 to 65535/],
     [['kubelet', '--pod-manifest-path', 'relative/path'], 2, /--pod-manifest-path: got "relative\/path", expected an absolute path/],
@@ -27,7 +27,7 @@ test('bad input: every case is refused with its own words and the right exit cod
     [['config', 'validate', '--config', join(dir, 'binary.yaml')], 1, /binary\.yaml/],
     [['config', 'validate', '--config', join(dir, 'nosuch.yaml')], 1, /nosuch\.yaml: no such file/],
     [['config', 'validate', '--config', dir], 1, /is a directory|not a file|directory/i],
-    [['init', 'phase', 'certs', 'nosuch', '--rootfs', dir], 2, /too many arguments for 'certs'/],
+    [['init', 'phase', 'certs', 'nosuch', '--rootfs', dir], 2, /init phase certs: unknown phase "nosuch"; expected one of all, ca, apiserver/],
     [['certs', 'renew', '--rootfs', dir], 2, /missing required argument/],
     [['logs', 'x', '--tail', 'many'], 2, /--tail: got "many"/],
     [['ps', '--root-dir', 'relative'], 2, /--root-dir: got "relative"/],

@@ -63,7 +63,8 @@ test("--config mixed with flags kubeadm does not allow beside it is a usage erro
 
 test('a wrong flag value is blamed on the flag, not on a file', async () => {
   const result = await kubeboot(['init', 'phase', 'certs', '--rootfs', await tempDir(), '--service-cidr', 'nonsense', '--node-name', 'n1', '--apiserver-advertise-address', '10.0.0.1']);
-  assert.equal(result.exitCode, 1);
+  // A wrong flag value is a usage error: exit 2 (issue 29's one exit-code rule).
+  assert.equal(result.exitCode, 2);
   assert.match(result.stderr, /flag --service-cidr: ClusterConfiguration\.networking\.serviceSubnet/);
   assert.doesNotMatch(result.stderr, /\(defaults\)/);
 });

@@ -60,7 +60,7 @@ test('problems name the field', () => {
     [manifest('    envFrom: [{configMapRef: {name: c}}]'), /envFrom: static pods may not reference ConfigMaps or Secrets/],
     [`${manifest()}  volumes:\n  - name: s\n    secret: {secretName: s}\n`, /^spec\.volumes\[0\]\.secret: static pods may not use secret volumes/],
     [`${manifest()}  volumes:\n  - name: t\n    projected: {sources: []}\n`, /^spec\.volumes\[0\]\.projected: static pods may not use projected volumes/],
-    ['a: [1\n', /^not YAML or JSON/],
+    ['a: [1\n', /^line 2:1: not YAML or JSON/],
     [`${manifest()}---\n${manifest()}`, /expected exactly one document, a v1 Pod; found 2/],
   ];
   for (const [text, expected] of cases) {
