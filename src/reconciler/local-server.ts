@@ -14,7 +14,7 @@ export interface LocalServerOptions {
 /**
  * The kubelet's local endpoints: `/healthz` (what kubeadm's kubelet-check polls on 127.0.0.1:10248) and
  * `/pods` (the read-only PodList of the static pods with their status). Bound to loopback unless the
- * KubeletConfiguration's healthzBindAddress says otherwise.
+ * KubeletConfiguration's healthzBindAddress says otherwise; `/pods` answers loopback clients only.
  */
 export async function startLocalServer(options: LocalServerOptions): Promise<{ server: Server; port: number }> {
   const server = createServer((req, res) => {
@@ -29,6 +29,12 @@ export async function startLocalServer(options: LocalServerOptions): Promise<{ s
       return;
     }
     if (path === '/pods' || path === '/pods/') {
+      // Pod specs carry commands and environment: the kubelet serves them only on its authenticated port.
+      // Here they go to this machine's own clients only, whatever healthzBindAddress opens /healthz to.
+      if (!isLoopback(req.socket.remoteAddress)) {
+        res.writeHead(403, { 'Content-Type': 'text/plain; charset=utf-8' }).end('forbidden: /pods is served to loopback clients only\n');
+        return;
+      }
       options
         .pods()
         .then((items) => res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ kind: 'PodList', apiVersion: 'v1', metadata: {}, items })))
@@ -44,4 +50,11 @@ export async function startLocalServer(options: LocalServerOptions): Promise<{ s
     server.listen(options.port, options.address, () => resolve());
   });
   return { server, port: (server.address() as AddressInfo).port };
+}
+
+/** 127.0.0.0/8, ::1, and IPv4 loopback as an IPv6-mapped address (a dual-stack socket's view of it). */
+export function isLoopback(address: string | undefined): boolean {
+  if (!address) return false;
+  const v4 = address.startsWith('::ffff:') ? address.slice(7) : address;
+  return v4.startsWith('127.') || address === '::1';
 }
