@@ -6,6 +6,8 @@ export async function readIfExists(path: string): Promise<string | undefined> {
     return await readFile(path, 'utf8');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    // Reading a folder fails without a path in the error: add it, so that the caller can name it.
+    (err as NodeJS.ErrnoException).path ??= path;
     throw err;
   }
 }

@@ -5,6 +5,19 @@ import { KubebootError, UsageError } from './errors.js';
 import { readIfExists } from './files.js';
 import { writeTogether } from './write-together.js';
 
+/** File system errors a user can cause and mend, in words (anything else stays an internal error). */
+const FS_MEANINGS: Record<string, string> = {
+  EISDIR: 'is a folder, expected a file',
+  ENOTDIR: 'a part of this path is a file, expected a folder',
+  EEXIST: 'something else is already there',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  EROFS: 'the file system is read-only',
+  ENOSPC: 'no space left on the device',
+  ELOOP: 'too many levels of symbolic links',
+  ENAMETOOLONG: 'the name is too long',
+};
+
 /**
  * The machine's file system as kubeboot sees it: the real one, or everything under `--rootfs DIR`
  * (kubeadm's flag), or a dry run's throw-away folder. Every file a phase or the reconciler touches
@@ -70,7 +83,21 @@ export class Host {
   }
 
   read(systemPath: string): Promise<string | undefined> {
-    return readIfExists(this.path(systemPath));
+    return readIfExists(this.path(systemPath)).catch((err: unknown) => this.plain(err, systemPath));
+  }
+
+  /**
+   * A file system error on a path the user controls (a certificate path that is a folder, a
+   * certificatesDir that is a file) as a plain error naming the system path, not an internal one.
+   */
+  plain(err: unknown, systemPathTried?: string): never {
+    const code = (err as NodeJS.ErrnoException).code;
+    const meaning = code ? FS_MEANINGS[code] : undefined;
+    // Node leaves the path out of some errors (reading a folder): then it is the one that was tried.
+    const where = (err as NodeJS.ErrnoException).path ?? (systemPathTried ? this.path(systemPathTried) : undefined);
+    if (!meaning || !where) throw err;
+    const systemPath = this.rootfs && where.startsWith(this.rootfs + sep) ? where.slice(this.rootfs.length) : where;
+    throw new KubebootError(`${systemPath}: ${meaning}`, { hint: 'Move what is there out of the way (kubeboot never removes what it did not make), then run again.', cause: err });
   }
 
   async exists(systemPath: string): Promise<boolean> {
@@ -83,7 +110,7 @@ export class Host {
 
   /** Writes atomically (a dot-named temp file, fsync, rename) with the mode given. */
   async write(systemPath: string, content: string, options: AtomicWriteOptions): Promise<void> {
-    await writeFileAtomic(await this.checked(systemPath), content, options);
+    await writeFileAtomic(await this.checked(systemPath), content, options).catch((err: unknown) => this.plain(err));
     this.written.push({ path: posix.normalize(systemPath), content });
   }
 
@@ -100,12 +127,12 @@ export class Host {
         return { ...file, path: this.path(file.path) };
       }),
     );
-    await writeTogether(real);
+    await writeTogether(real).catch((err: unknown) => this.plain(err));
     for (const file of files) this.written.push({ path: posix.normalize(file.path), content: file.content });
   }
 
   async mkdir(systemPath: string, mode: number): Promise<void> {
-    await mkdir(await this.checked(systemPath), { recursive: true, mode });
+    await mkdir(await this.checked(systemPath), { recursive: true, mode }).catch((err: unknown) => this.plain(err));
   }
 
   /** Removes a file (or a folder with what is in it); nothing there is no error. */

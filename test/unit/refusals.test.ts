@@ -122,3 +122,27 @@ test('init --dry-run refused by a later check leaves no temporary folder', async
   const left = (await readdir(tmpdir())).filter((name) => name.startsWith('kubeboot-init-dryrun-') && !before.has(name));
   assert.deepEqual(left, []);
 });
+
+test('a certificate path that is a folder, or a certificatesDir that is a file: a plain error naming the path, nothing written', async () => {
+  const { mkdir, writeFile, rm, stat } = await import('node:fs/promises');
+  const fileAsDir = await tempDir();
+  await mkdir(join(fileAsDir, 'etc/kubernetes'), { recursive: true });
+  await writeFile(join(fileAsDir, 'etc/kubernetes/pki'), 'not a folder');
+  const first = await kubeboot(['init', 'phase', 'certs', '--rootfs', fileAsDir]);
+  assert.equal(first.exitCode, 1, first.stderr);
+  assert.match(first.stderr, /error: \/etc\/kubernetes\/pki\/[a-z-]+\.(crt|key|pub): a part of this path is a file, expected a folder/);
+  assert.doesNotMatch(first.stderr, /unexpected/);
+
+  const keyAsDir = await tempDir();
+  assert.equal((await kubeboot(['init', 'phase', 'certs', '--rootfs', keyAsDir])).exitCode, 0);
+  await rm(join(keyAsDir, 'etc/kubernetes/pki/apiserver.key'));
+  await mkdir(join(keyAsDir, 'etc/kubernetes/pki/apiserver.key'));
+  const crtBefore = await stat(join(keyAsDir, 'etc/kubernetes/pki/apiserver.crt'));
+  for (const args of [['certs', 'renew', 'apiserver'], ['init', 'phase', 'certs']]) {
+    const result = await kubeboot([...args, '--rootfs', keyAsDir]);
+    assert.equal(result.exitCode, 1, `${args.join(' ')}: ${result.stderr}`);
+    assert.match(result.stderr, /\/etc\/kubernetes\/pki\/apiserver\.key: (is a folder, expected a file|cannot be read)/, args.join(' '));
+    assert.doesNotMatch(result.stderr, /unexpected/, args.join(' '));
+  }
+  assert.equal((await stat(join(keyAsDir, 'etc/kubernetes/pki/apiserver.crt'))).mtimeMs, crtBefore.mtimeMs, 'the certificate beside it was not rewritten');
+});
