@@ -25,7 +25,7 @@ function table(rows: string[][]): string {
 function failOnUnreadable(report: import('../pki/expiration.js').ExpirationReport): void {
   const bad = [...report.certificateAuthorities, ...report.certificates].filter((e) => e.problem);
   if (bad.length === 0) return;
-  throw new KubebootError(`${bad.length === 1 ? 'a certificate' : `${bad.length} certificates`} cannot be read`, {
+  throw new KubebootError(`${bad.length === 1 ? 'a certificate' : `${bad.length} certificates`} cannot be read or ${bad.length === 1 ? 'does' : 'do'} not belong with ${bad.length === 1 ? 'its' : 'their'} key or CA`, {
     details: bad.map((e) => `\t${e.file}: ${e.problem}`),
     hint: 'Restore the files named above, or renew them: kubeboot certs renew <name>',
   });
@@ -63,10 +63,10 @@ function checkExpirationCommand(): Command {
       process.stdout.write(
         `${table([
           ['CERTIFICATE', 'EXPIRES', 'RESIDUAL TIME', 'CERTIFICATE AUTHORITY', 'EXTERNALLY MANAGED'],
-          ...report.certificates.map((e) => [e.name, e.problem ? '<unreadable>' : formatDate(e.expirationDate), residual(e.expirationDate), e.certificateAuthority ?? '', yesNo(e.externallyManaged)]),
+          ...report.certificates.map((e) => [e.name, e.problem ? (e.mismatched ? '<mismatched>' : '<unreadable>') : formatDate(e.expirationDate), residual(e.expirationDate), e.certificateAuthority ?? '', yesNo(e.externallyManaged)]),
         ])}\n\n${table([
           ['CERTIFICATE AUTHORITY', 'EXPIRES', 'RESIDUAL TIME', 'EXTERNALLY MANAGED'],
-          ...report.certificateAuthorities.map((e) => [e.name, e.problem ? '<unreadable>' : formatDate(e.expirationDate), residual(e.expirationDate), yesNo(e.externallyManaged)]),
+          ...report.certificateAuthorities.map((e) => [e.name, e.problem ? (e.mismatched ? '<mismatched>' : '<unreadable>') : formatDate(e.expirationDate), residual(e.expirationDate), yesNo(e.externallyManaged)]),
         ])}\n`,
       );
       const missing = [...report.certificates, ...report.certificateAuthorities].filter((e) => e.missing);

@@ -5,6 +5,7 @@ import { defaults } from '../config/defaults.js';
 import type { KubebootConfig } from '../config/types.js';
 import { byCodePoint } from '../util/compare.js';
 import type { Host } from '../util/host.js';
+import { pkiMismatches } from './consistency.js';
 import { decodeEmbedded, type KubeconfigFile } from './kubeconfig-file.js';
 import { certificateSpecs, kubeconfigSpecs } from './spec.js';
 
@@ -18,8 +19,10 @@ export interface ExpirationEntry {
   externallyManaged: boolean;
   /** The file does not exist. */
   missing: boolean;
-  /** The file exists but holds no certificate that can be read: why. */
+  /** The file exists but holds no certificate that can be read, or one that does not belong with its key or CA: why. */
   problem?: string;
+  /** The problem is a mismatch (key, CA or subject), not an unreadable file. */
+  mismatched?: boolean;
 }
 
 // Node's own X509Certificate: reading an expiry date needs no more, and @peculiar/x509 takes ~180 ms to load.
@@ -89,7 +92,13 @@ export async function checkExpiration(config: KubebootConfig, host: Host): Promi
     const file = join(defaults.kubernetesDir, spec.file);
     return entry(spec.file, file, await certificateIn(host, file, true), { certificateAuthority: 'ca', externallyManaged: caKeyPresent.get('ca') === false });
   });
-  const certificates = await Promise.all([...leaves, ...kubeconfigs]);
+  const [certificates, mismatches] = await Promise.all([Promise.all([...leaves, ...kubeconfigs]), pkiMismatches(config, host)]);
   certificates.sort((a, b) => byCodePoint(a.name, b.name)); // kubeadm's order (Go's sort.Strings)
-  return { certificates, certificateAuthorities: authorities.map((a) => a.entry) };
+  const certificateAuthorities = authorities.map((a) => a.entry);
+  // Files that read fine but do not belong together (a key not its certificate's, a leaf another CA issued).
+  for (const mismatch of mismatches) {
+    const found = [...certificates, ...certificateAuthorities].find((e) => e.file === mismatch.file);
+    if (found && !found.problem) Object.assign(found, { problem: mismatch.problem, mismatched: true });
+  }
+  return { certificates, certificateAuthorities };
 }

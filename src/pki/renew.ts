@@ -5,6 +5,7 @@ import type { KubebootConfig } from '../config/types.js';
 import { KubebootError, UsageError } from '../util/errors.js';
 import type { Host } from '../util/host.js';
 import { certificateFacts, issueLeaf, type Authority } from './certificate.js';
+import { pkiMismatches } from './consistency.js';
 import { loadAuthority, validityMs } from './certificates.js';
 import { generateKeyPair, privateKeyPem } from './keys.js';
 import { kubeconfigClientSpec } from './kubeconfig.js';
@@ -43,6 +44,15 @@ export async function renewCertificates(config: KubebootConfig, host: Host, name
   const requested = names.includes('all') ? known : [...names];
   const unknown = names.filter((name) => name !== 'all' && !known.includes(name));
   if (unknown.length > 0) throw new UsageError(`unknown certificate ${unknown.join(', ')}; expected all or one of ${known.join(', ')}`);
+
+  // Pairs that do not belong together, anywhere in the PKI: renewing over a mix-up would sign it anew.
+  const mismatches = await pkiMismatches(config, host);
+  if (mismatches.length > 0) {
+    throw new KubebootError(`${mismatches.length === 1 ? 'a certificate is' : `${mismatches.length} certificates are`} mismatched with ${mismatches.length === 1 ? 'its key, CA or name' : 'their keys, CAs or names'}; nothing was renewed`, {
+      details: mismatches.map((m) => `\t${m.file}: ${m.problem}`),
+      hint: 'Put the right files back (or remove the wrong ones and run kubeboot init phase certs), then renew. kubeboot certs check-expiration shows them too.',
+    });
+  }
 
   const now = options.now ?? new Date();
   const validity = validityMs(config.cluster.certificateValidityPeriod, 'certificateValidityPeriod');
