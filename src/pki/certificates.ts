@@ -1,3 +1,4 @@
+import { pairPemProblem } from './pem-check.js';
 import { join } from 'node:path';
 import type { KubebootConfig } from '../config/types.js';
 import { parseGoDuration } from '../util/duration.js';
@@ -87,7 +88,7 @@ export async function ensureCertificates(config: KubebootConfig, host: Host, opt
     try {
       loaded = await loadAuthority(host, dir, spec);
     } catch (err) {
-      problems.push(`${systemPath(`${spec.file}.crt`)}: cannot be read as a certificate and key (${(err as Error).message})`);
+      problems.push(`${systemPath(`${spec.file}.crt`)}: ${(await pairPemProblem(host, dir, spec.file)) ?? `cannot be read as a certificate and key (${(err as Error).message})`}`);
       continue;
     }
     if (!loaded) {
@@ -147,7 +148,7 @@ export async function ensureCertificates(config: KubebootConfig, host: Host, opt
       if (mismatches.length > 0) problems.push(`${systemPath(`${spec.file}.crt`)}: exists but differs from what this configuration needs: ${mismatches.join('; ')}`);
       else record(spec, authority?.signer ? 'reused' : 'external');
     } catch (err) {
-      problems.push(`${systemPath(`${spec.file}.crt`)}: cannot be read as a certificate and key (${(err as Error).message})`);
+      problems.push(`${systemPath(`${spec.file}.crt`)}: ${(await pairPemProblem(host, dir, spec.file)) ?? `cannot be read as a certificate and key (${(err as Error).message})`}`);
     }
   }
 

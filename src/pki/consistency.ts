@@ -5,6 +5,7 @@ import { defaults } from '../config/defaults.js';
 import type { KubebootConfig } from '../config/types.js';
 import type { Host } from '../util/host.js';
 import { decodeEmbedded, type KubeconfigFile } from './kubeconfig-file.js';
+import { pemProblem } from './pem-check.js';
 import { certificateSpecs, kubeconfigSpecs } from './spec.js';
 
 /** A certificate file (or kubeconfig) whose parts do not belong together, and why. */
@@ -85,13 +86,16 @@ export async function pkiMismatches(config: KubebootConfig, host: Host): Promise
 
 function pairOf(crt: string, key: string | undefined, keyName: string, crtName: string): Pair {
   let certificate: X509Certificate;
+  const framing = pemProblem(crt, 'CERTIFICATE');
+  if (framing) return { problem: crtName.startsWith('its ') ? `${crtName} ${framing}` : framing };
   try {
-    if (/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(crt) && !crt.includes('-----BEGIN CERTIFICATE-----')) return { problem: 'holds a private key, not a certificate' };
     certificate = new X509Certificate(crt);
   } catch (err) {
     return { problem: `is not a PEM certificate (${first(err)})` };
   }
   if (key === undefined) return { certificate };
+  const keyFraming = pemProblem(key, 'PRIVATE KEY');
+  if (keyFraming) return { certificate, problem: `${keyName} ${keyFraming}` };
   let privateKey: KeyObject;
   try {
     privateKey = createPrivateKey(key);

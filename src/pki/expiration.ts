@@ -6,6 +6,7 @@ import type { KubebootConfig } from '../config/types.js';
 import { byCodePoint } from '../util/compare.js';
 import type { Host } from '../util/host.js';
 import { pkiMismatches } from './consistency.js';
+import { pemProblem } from './pem-check.js';
 import { decodeEmbedded, type KubeconfigFile } from './kubeconfig-file.js';
 import { certificateSpecs, kubeconfigSpecs } from './spec.js';
 
@@ -47,6 +48,8 @@ async function certificateIn(host: Host, path: string, kubeconfig = false): Prom
   try {
     const pem = kubeconfig ? decodeEmbedded((parse(text) as KubeconfigFile).users?.[0]?.user?.['client-certificate-data']) : text;
     if (!pem) return { missing: false, problem: 'has no client-certificate-data' };
+    const framing = pemProblem(pem, 'CERTIFICATE');
+    if (framing) return { missing: false, problem: kubeconfig ? `its client-certificate-data ${framing}` : framing };
     return { certificate: new X509Certificate(pem), missing: false };
   } catch (err) {
     return { missing: false, problem: `is not a ${kubeconfig ? 'kubeconfig with a certificate' : 'PEM certificate'} (${why(err)})` };

@@ -1,8 +1,8 @@
 import { watch, type FSWatcher } from 'node:fs';
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { lstat, readdir, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { Logger } from '../util/log.js';
-import { Slots } from './pod-workers.js';
+import { readManifestFiles } from './manifest-files.js';
 import { MAX_MANIFEST_BYTES, parseStaticPod, type StaticPod } from './static-pod.js';
 
 /** Editor and package-manager leftovers: the kubelet runs them as pods; we skip them, saying so once. */
@@ -220,21 +220,21 @@ export class FileSource {
     const pods = new Map<string, StaticPod>();
     const owner = new Map<string, string>();
     const present = new Set<string>();
-    // The files are read 16 at a time (a folder of 50 took 50 stat-and-read round trips to the thread pool
-    // one after another before the first pod could start; a large folder read all at once could run out
-    // of file descriptors) and taken in sorted order: the first of two manifests of one pod runs.
-    const reading = new Slots(16);
-    const reads = files.map((file) => reading.run(async () => {
-      const fileInfo = await stat(file.path).catch(() => undefined);
-      let text: string | undefined;
-      let readError: NodeJS.ErrnoException | undefined;
-      if (fileInfo?.isFile() && fileInfo.size <= MAX_MANIFEST_BYTES) {
-        text = await readFile(file.path, 'utf8').catch((err: NodeJS.ErrnoException) => { readError = err; return undefined; });
-      }
-      return { fileInfo, text, readError };
-    }));
+    const reads = readManifestFiles(files.map((file) => file.path));
     for (const [i, file] of files.entries()) {
-      const { fileInfo, text, readError } = await reads[i]!;
+      const { fileInfo, text, readError, statError } = await reads[i]!;
+      if (statError && statError.code !== 'ENOENT') {
+        // A symlink loop (ELOOP), a name too long, no permission: named, never silent, never fatal to the folder.
+        present.add(file.systemPath);
+        this.once(`stat:${file.systemPath}:${statError.code}`, () => log('error', 'cannot be read: not started', { file: file.systemPath, problem: statError!.code === 'ELOOP' ? 'a symbolic link loop' : `cannot be read (${statError!.code})` }));
+        continue;
+      }
+      if (!fileInfo && statError) {
+        // Listed but not there: a symlink to nothing (or a file removed this instant, which the next relist settles).
+        const dangling = await lstat(file.path).then((info) => info.isSymbolicLink(), () => false);
+        if (dangling) this.once(`dangling:${file.systemPath}`, () => log('warn', 'a symbolic link to nothing, ignored', { file: file.systemPath }));
+        continue;
+      }
       if (!fileInfo || readError?.code === 'ENOENT') continue;
       present.add(file.systemPath);
       if (fileInfo.isDirectory()) {

@@ -88,9 +88,10 @@ export function checkPod(value: unknown): string[] {
   for (const [container, at] of problems.records(spec.initContainers, 'spec.initContainers')) checkContainer(container, at, volumeNames, names, problems, true);
   // The API server's validateTolerations.
   for (const [toleration, at] of problems.records(spec.tolerations, 'spec.tolerations')) {
-    problems.oneOf(toleration, 'operator', at, ['', 'Exists', 'Equal']);
-    problems.oneOf(toleration, 'effect', at, ['', 'NoSchedule', 'PreferNoSchedule', 'NoExecute']);
-    const { key, operator, value } = toleration;
+    const { key, operator, value, effect } = toleration;
+    // Empty means the default (Equal; every effect), as the API server reads it.
+    if (operator !== '') problems.oneOf(toleration, 'operator', at, ['Exists', 'Equal']);
+    if (effect !== '') problems.oneOf(toleration, 'effect', at, ['NoSchedule', 'PreferNoSchedule', 'NoExecute']);
     if (key !== undefined && key !== '' && (typeof key !== 'string' || !isQualifiedName(key))) problems.fail(`${at}.key`, `got ${describe(key)}, expected a qualified name such as "node-role.kubernetes.io/control-plane"`);
     if ((key === undefined || key === '') && operator !== 'Exists') problems.fail(`${at}.operator`, 'must be "Exists" when the key is empty');
     if (operator === 'Exists' && value !== undefined && value !== '') problems.fail(`${at}.value`, 'must be empty when the operator is "Exists"');

@@ -146,3 +146,20 @@ test('a certificate path that is a folder, or a certificatesDir that is a file: 
   }
   assert.equal((await stat(join(keyAsDir, 'etc/kubernetes/pki/apiserver.crt'))).mtimeMs, crtBefore.mtimeMs, 'the certificate beside it was not rewritten');
 });
+
+test('a truncated certificate or one of the wrong PEM type is named, in init phase certs and check-expiration alike', async () => {
+  const { readFile, writeFile, copyFile } = await import('node:fs/promises');
+  const root = await tempDir();
+  assert.equal((await kubeboot(['init', 'phase', 'certs', '--rootfs', root])).exitCode, 0);
+  const pki = join(root, 'etc/kubernetes/pki');
+  const ca = await readFile(join(pki, 'ca.crt'), 'utf8');
+  await writeFile(join(pki, 'ca.crt'), ca.slice(0, 300));
+  await copyFile(join(pki, 'sa.pub'), join(pki, 'front-proxy-ca.crt'));
+  for (const args of [['init', 'phase', 'certs'], ['certs', 'check-expiration']]) {
+    const result = await kubeboot([...args, '--rootfs', root]);
+    const what = args.join(' ');
+    assert.equal(result.exitCode, 1, `${what}: ${result.stderr}`);
+    assert.match(result.stderr, /\/etc\/kubernetes\/pki\/ca\.crt: is truncated: its CERTIFICATE block has no END line/, what);
+    assert.match(result.stderr, /\/etc\/kubernetes\/pki\/front-proxy-ca\.crt: holds a PUBLIC KEY PEM block; expected a CERTIFICATE/, what);
+  }
+});

@@ -67,8 +67,8 @@ describe('PKI faults', () => {
     const result = await kubeboot(['certs', 'check-expiration', '--config', configFile, '--rootfs', rootfs]);
     assert.equal(result.exitCode, 1);
     assert.match(result.stdout, /^apiserver\s+<unreadable>/m);
-    assert.match(result.stderr, /\/etc\/kubernetes\/pki\/apiserver\.crt: is not a PEM certificate/);
-    assert.match(result.stderr, /\/etc\/kubernetes\/admin\.conf: is not a kubeconfig with a certificate/);
+    assert.match(result.stderr, /\/etc\/kubernetes\/pki\/apiserver\.crt: holds no PEM block; expected a CERTIFICATE/);
+    assert.match(result.stderr, /\/etc\/kubernetes\/admin\.conf: its client-certificate-data holds no PEM block; expected a CERTIFICATE/);
   });
 
   test('a certificate never outlives its CA', async () => {

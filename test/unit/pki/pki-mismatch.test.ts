@@ -62,8 +62,8 @@ test('renewing one certificate is refused beside a CA file that holds a key or a
   const before = await snapshot();
   const result = await kubeboot(['certs', 'renew', 'apiserver', '--rootfs', root]);
   assert.equal(result.exitCode, 1, result.stderr);
-  assert.match(result.stderr, /\/etc\/kubernetes\/pki\/etcd\/ca\.crt: holds a private key, not a certificate/);
-  assert.match(result.stderr, /\/etc\/kubernetes\/scheduler\.conf: is not a PEM certificate/);
+  assert.match(result.stderr, /\/etc\/kubernetes\/pki\/etcd\/ca\.crt: holds a (EC |RSA )?PRIVATE KEY PEM block; expected a CERTIFICATE/);
+  assert.match(result.stderr, /\/etc\/kubernetes\/scheduler\.conf: its client-certificate-data holds no PEM block; expected a CERTIFICATE/);
   assert.deepEqual(await snapshot(), before);
   const check = await kubeboot(['certs', 'check-expiration', '--rootfs', root]);
   assert.equal(check.exitCode, 1);

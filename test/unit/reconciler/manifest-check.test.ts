@@ -54,3 +54,38 @@ test('manifest check: a bad manifest checked the moment it is written is reporte
     assert.match(result.stderr, new RegExp(`script-${i}\\.yaml`));
   }
 });
+
+// Issue 29 §3/§4: every kind of junk beside a good manifest is named (a symlink loop was silent), and
+// none of it keeps the good one from running.
+test('manifest check: junk of every kind is named by file, and never keeps a valid neighbour from running', async () => {
+  const { symlink, mkdir, writeFile } = await import('node:fs/promises');
+  const { checkManifests } = await import('../../../src/reconciler/manifest-check.js');
+  const dir = await tempDir({
+    'good.yaml': pod('good'),
+    'binary.yaml': '\u0000\u0001\u0002',
+    'bomb.yaml': 'a: &a [x,x,x,x,x,x,x,x,x,x]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c,*c]\n',
+    'dup.yaml': 'apiVersion: v1\nkind: Pod\nmetadata: {name: dup}\nspec:\n  containers: [{name: main, image: busybox:1.35}]\nspec: {}\n',
+    'init-probe.yaml': pod('ip').replace('spec:\n', 'spec:\n  initContainers: [{name: setup, image: busybox:1.35, readinessProbe: {exec: {command: [true]}}}]\n'),
+    'spaces.yaml': pod('sp', '[{name: main, image: " busybox:1.35"}]'),
+    'toleration.yaml': pod('tol').replace('spec:\n', 'spec:\n  tolerations: [{key: a, operator: Matches, value: b}]\n'),
+  });
+  await writeFile(join(dir, 'huge.yaml'), 'x'.repeat(11 * 1024 * 1024));
+  await symlink('loop-b', join(dir, 'loop-a'));
+  await symlink('loop-a', join(dir, 'loop-b'));
+  await symlink('nowhere.yaml', join(dir, 'dangling.yaml'));
+  await mkdir(join(dir, 'sub'));
+  const found = await checkManifests([dir], 'n1');
+  assert.deepEqual(found.pods, [{ pod: 'default/good-n1', file: join(dir, 'good.yaml') }]);
+  const said = (name: string) => found.findings.filter((f) => f.file === join(dir, name)).map((f) => `${f.severity}: ${f.message}`).join('\n');
+  assert.match(said('binary.yaml'), /^error: /);
+  assert.match(said('bomb.yaml'), /^error: cannot be expanded/);
+  assert.match(said('dup.yaml'), /^error: line 6:1: not YAML or JSON: the key "spec" appears twice/);
+  assert.match(said('init-probe.yaml'), /spec\.initContainers\[0\]\.readinessProbe: may not be set for init containers without restartPolicy=Always/);
+  assert.match(said('spaces.yaml'), /spec\.containers\[0\]\.image: got " busybox:1\.35": must not have leading or trailing whitespace/);
+  assert.match(said('toleration.yaml'), /spec\.tolerations\[0\]\.operator: got "Matches", expected one of Exists, Equal/);
+  assert.match(said('huge.yaml'), /^error: the file is \d+ bytes, more than/);
+  assert.match(said('loop-a'), /^error: a symbolic link loop/);
+  assert.match(said('loop-b'), /^error: a symbolic link loop/);
+  assert.match(said('dangling.yaml'), /^note: a symbolic link to nothing/);
+  assert.match(said('sub'), /^note: not entering a sub-folder/);
+});
