@@ -89,12 +89,20 @@ async function main(): Promise<void> {
     throw new Error('no Docker engine answers: run through `npm run bench`, which starts one (scripts/bench.sh)');
   });
   const rows: Row[] = [];
+  const failed: Array<{ step: string; error: string }> = [];
+  // A step that fails is reported as failed; the other steps still run, and every row measured is printed and written.
   const step = async (what: string, fn: () => Promise<Row[]>) => {
     if (only && !only.includes(what)) return;
     process.stderr.write(`bench: ${what}...\n`);
     const start = Date.now();
-    rows.push(...(await fn()));
-    process.stderr.write(`bench: ${what} done in ${((Date.now() - start) / 1000).toFixed(0)}s\n`);
+    try {
+      rows.push(...(await fn()));
+      process.stderr.write(`bench: ${what} done in ${((Date.now() - start) / 1000).toFixed(0)}s\n`);
+    } catch (err) {
+      const error = (err as Error).message.split('\n')[0] ?? String(err);
+      failed.push({ step: what, error });
+      process.stderr.write(`bench: ${what} FAILED after ${((Date.now() - start) / 1000).toFixed(0)}s: ${error}\n`);
+    }
   };
   try {
     await step('PKI', () => pkiRows(quick ? 2 : 5));
@@ -120,12 +128,16 @@ async function main(): Promise<void> {
     await cleanup();
   }
   process.stdout.write(`\n${table(rows)}\n`);
+  for (const { step: what, error } of failed) process.stdout.write(`FAILED: the ${what} step: ${error}\n`);
   if (jsonFile) {
-    await writeFile(jsonFile, `${JSON.stringify(rows, null, 2)}\n`);
+    // The rows as before (an array), with a failed step as a row of its own that has no value.
+    const failedRows = failed.map(({ step: what, error }) => ({ name: `${what} (step failed)`, failed: true, error }));
+    await writeFile(jsonFile, `${JSON.stringify([...rows, ...failedRows], null, 2)}\n`);
     const svgFile = jsonFile.replace(/\.json$/, '') + '.svg';
     await writeFile(svgFile, svg(rows));
     process.stdout.write(`\nwrote ${jsonFile} and ${svgFile}\n`);
   }
+  if (failed.length > 0) process.exitCode = 1;
 }
 
 main().catch(async (err: Error) => {

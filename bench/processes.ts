@@ -67,7 +67,11 @@ async function setup(tag: string) {
       await daemon.stop();
       for (const pid of await launchers()) process.kill(-pid, 'SIGKILL');
       fifo.close();
-      await rm(dir, { recursive: true, force: true });
+      // The killed launchers' ends are still being recorded (the runtime writes each record as its process
+      // goes): wait for them to be gone, and let rm retry an entry that appears under it (ENOTEMPTY).
+      for (let i = 0; i < 100 && (await launchers()).length > 0; i++) await sleep(50);
+      await sleep(100);
+      await rm(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 50 });
     },
   };
 }

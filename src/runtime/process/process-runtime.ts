@@ -145,9 +145,15 @@ export class ProcessRuntime implements ContainerRuntime {
   }
 
   async removeContainer(id: string): Promise<void> {
+    // A start queued before this runs first (its launcher would be making folders in what is removed).
+    await this.serial(id, async () => undefined);
     const record = await this.records.read(id);
     if (!record) return;
     if (record.state === 'running' && (await this.alive(record))) await this.kill(record);
+    // The launcher writes the exit file as it ends: the folder goes once it has (a full bench run lost a
+    // race with it: ENOTEMPTY). Bounded: a launcher that will not end is not waited for forever.
+    const child = this.children.get(id);
+    if (child) await Promise.race([child.then(() => undefined, () => undefined), sleep(KILL_WAIT_MS)]);
     // After the exit is recorded (queued before this), never beside it.
     await this.serial(id, async () => {
       await this.ended(id);

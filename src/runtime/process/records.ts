@@ -111,6 +111,7 @@ export class ProcessRecords {
   }
 
   async remove(id: string): Promise<void> {
-    await rm(this.containerDir(id), { recursive: true, force: true });
+    // Retried (Node retries ENOTEMPTY and EBUSY): a writer that was ending as the removal began may add an entry once.
+    await rm(this.containerDir(id), { recursive: true, force: true, maxRetries: 5, retryDelay: 50 });
   }
 }

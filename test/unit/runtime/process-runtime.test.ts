@@ -140,7 +140,21 @@ describe('process runtime: a container in its own mount namespace', () => {
     assert.equal(await stat(join(root, 'state', id)).catch(() => undefined), undefined, 'the container folder goes with it');
   });
 
-  test('a memory limit puts the process in a cgroup of its own with that limit (or its log says why not)', async () => {
+  // Issue 29 §5b: a full bench run stopped on ENOTEMPTY removing a container's folder while its launcher
+  // was still starting or recording the exit. Removed at every moment of that: no error, no folder left.
+  test('removal while the launcher starts, runs or records the exit leaves no folder and throws nothing', async () => {
+    const root = await tempDir();
+    const runtime = await busyboxRuntime(root, ['sh', 'echo', 'sleep']);
+    for (let i = 0; i < 12; i++) {
+      const request = containerRequest(root, 'unit-race', `race-${i}`, { command: ['sh', '-c', i % 2 === 0 ? 'echo out; exit 3' : 'echo out; sleep 30'] });
+      const id = await runtime.runContainer(request);
+      if (i % 3 !== 0) await sleep(i * 8); // at once, while the launcher mounts, while it runs or has just ended
+      await runtime.removeContainer(id);
+      assert.equal(await stat(join(root, 'state', id)).catch(() => undefined), undefined, `round ${i}: the folder is gone`);
+    }
+  });
+
+  test('a memory limit puts the process in a cgroup of its own with that limit (or its log says why not)', async (t) => {
     const root = await tempDir();
     const runtime = await busyboxRuntime(root, ['sh', 'cat', 'sleep']);
     const request = containerRequest(root, 'unit-limits', 'limits', { command: ['sh', '-c', 'cat /proc/self/cgroup; sleep 30'], resources: { limits: { memory: '50Mi' } } });
@@ -151,7 +165,11 @@ describe('process runtime: a container in its own mount namespace', () => {
         await sleep(50);
         log = await readFile(join(root, 'state', id, 'output.log'), 'utf8').catch(() => '');
       }
-      if (/resource limits not applied/.test(log)) return; // the host does not let kubeboot make cgroups: said, and run without
+      if (/resource limits not applied/.test(log)) {
+        // The host does not let kubeboot make cgroups: the log says so and the process runs without. Reported as a skip, not a pass.
+        t.skip(`this host does not let kubeboot make cgroups: ${/resource limits not applied[^\n]*/.exec(log)?.[0] ?? ''}`);
+        return;
+      }
       assert.match(log, new RegExp(`kubeboot/${id}`), log);
       const v2 = await readFile(`/sys/fs/cgroup/kubeboot/${id}/memory.max`, 'utf8').catch(() => undefined);
       const v1 = await readFile(`/sys/fs/cgroup/memory/kubeboot/${id}/memory.limit_in_bytes`, 'utf8').catch(() => undefined);
