@@ -75,8 +75,10 @@ export async function startReconciler(options: StartOptions): Promise<Reconciler
   const logFile = options.host.path(LOGFILE);
   const existing = await runningReconciler(options.host, options.node);
   if (existing) return { pid: existing, reused: true, logFile };
-  await mkdir(dirname(logFile), { recursive: true, mode: 0o755 });
-  const log = await open(logFile, 'a', 0o644);
+  // The log says what every pod runs and why it failed: root's to read (0600 in a 0700 folder), as /var/log/pods is not the world's.
+  await mkdir(dirname(logFile), { recursive: true, mode: 0o700 });
+  const log = await open(logFile, 'a', 0o600);
+  await log.chmod(0o600);
   const [command, ...args] = reconcilerCommand(options);
   const child = spawn(command!, args, { detached: true, stdio: ['ignore', log.fd, log.fd], env: process.env });
   await log.close();

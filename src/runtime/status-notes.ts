@@ -110,7 +110,7 @@ export class StatusNotesWriter {
 
   async flush(): Promise<void> {
     this.notes.updated = new Date().toISOString();
-    await writeFileAtomic(this.path, `${JSON.stringify(this.notes, null, 2)}\n`, { mode: 0o644, dirMode: 0o755 }).catch(this.onError);
+    await writeFileAtomic(this.path, `${JSON.stringify(this.notes, null, 2)}\n`, { mode: 0o600, dirMode: 0o700 }).catch(this.onError);
   }
 
   async close(): Promise<void> {

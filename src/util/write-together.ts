@@ -14,9 +14,9 @@ export interface FileToWrite extends AtomicWriteOptions {
  * Writes files that belong together (a certificate and its key) all or none: every new file is first
  * written in full beside its target, then each is renamed into place; when a rename fails, the files
  * already replaced get their old content back. A failure thus never leaves a new certificate beside
- * an old key.
+ * an old key. `io` is the seam a test uses to make a rename fail part-way.
  */
-export async function writeTogether(files: readonly FileToWrite[]): Promise<void> {
+export async function writeTogether(files: readonly FileToWrite[], io: { rename: (from: string, to: string) => Promise<void> } = { rename }): Promise<void> {
   const staged: Array<{ file: FileToWrite; temp: string; before: string | undefined }> = [];
   // Staged side by side (each file's steps in order): one after another, the fsyncs of init's 22
   // certificate and key files were about a third of the certs phase's time.
@@ -47,7 +47,7 @@ export async function writeTogether(files: readonly FileToWrite[]): Promise<void
   const done: typeof staged = [];
   for (const entry of staged) {
     try {
-      await rename(entry.temp, entry.file.path);
+      await io.rename(entry.temp, entry.file.path);
       done.push(entry);
     } catch (err) {
       await Promise.all(staged.map((s) => rm(s.temp, { force: true })));

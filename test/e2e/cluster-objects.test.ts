@@ -9,6 +9,7 @@ import { parse } from 'yaml';
 import { filesFromCertsSecret, SHARED_CERT_FILES } from '../../src/pki/certs-upload.js';
 import { discoverWithToken } from '../../src/phases/join/discovery.js';
 import { kubeboot } from '../support/cli.js';
+import { resetTestNode } from '../support/reset-node.js';
 import { eventually, images, newTestRun } from '../support/docker.js';
 import { fixture, tempDir } from '../support/temp.js';
 
@@ -61,7 +62,7 @@ etcd:
 describe('the cluster objects of kubeboot init (stand-in API server, real etcd, real kubectl)', { concurrency: false }, () => {
   // Inside the suite: it runs before the temp folders are removed (temp.ts's hook is the file's).
   after(async () => {
-    if (root) await kubeboot(['reset', '--force', '--rootfs', root]);
+    if (root) await resetTestNode(root);
   });
 
   test('init prints the worker and control-plane join commands with the token, the CA pin and the certificate key', async () => {

@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
-import { copyFile, mkdir, readdir, symlink, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, symlink, writeFile, rm } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type Docker from 'dockerode';
 import { listPods } from '../support/docker.js';
 import { kubeboot } from '../support/cli.js';
+import { resetTestNode } from '../support/reset-node.js';
 import { engine, eventually, images, newTestRun } from '../support/docker.js';
 import { tempDir } from '../support/temp.js';
 
@@ -53,7 +54,7 @@ describe('kubeboot init and reset', { concurrency: false }, () => {
   const node = `i-${run}`.slice(0, 40);
   let root: string;
   after(async () => {
-    if (root) await kubeboot(['reset', '--force', '--rootfs', root]);
+    if (root) await resetTestNode(root);
   });
 
   test('init brings the control plane up healthy: real etcd, stand-in components, the reconciler started', async () => {
@@ -72,6 +73,34 @@ describe('kubeboot init and reset', { concurrency: false }, () => {
     const ps = await kubeboot(['ps', '--node-name', node, '-o', 'json']);
     const pods = (JSON.parse(ps.stdout) as { pods: Array<{ name: string; namespace: string; status: string }> }).pods;
     assert.deepEqual(pods.map((p) => [p.namespace, p.name, p.status]), ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler'].map((c) => ['kube-system', `${c}-${node}`, 'Running']));
+  });
+
+  // Issue 29 §8: the modes of what kubeboot writes beside the PKI are kubeadm's (kubeconfigs and manifests
+  // 0600, the kubelet's config.yaml and kubeadm-flags.env 0644) or stricter (the reconciler's log and status
+  // notes 0600 in 0700 folders); nothing is writable by group or others.
+  test('every file init wrote outside the PKI has kubeadm\'s mode or a stricter one', async () => {
+    const { stat } = await import('node:fs/promises');
+    const expected: Array<[RegExp, number]> = [
+      [/^etc\/kubernetes\/[a-z-]+\.conf$/, 0o600],
+      [/^etc\/kubernetes\/manifests\/[a-z-]+\.yaml$/, 0o600],
+      [/^etc\/kubernetes\/kubeboot-init\.yaml$/, 0o600],
+      [/^var\/lib\/kubelet\/(config\.yaml|kubeadm-flags\.env)$/, 0o644],
+      [/^var\/lib\/kubelet\/kubeboot\/status-.*\.json$/, 0o600],
+      [/^var\/log\/kubeboot\/kubelet\.log$/, 0o600],
+      [/^var\/run\/kubeboot\/kubelet\.pid$/, 0o644],
+    ];
+    // etcd's own files are etcd's (written by the real etcd in its container); its folder is checked below.
+    const written = (await files(root)).filter((file) => !file.startsWith('etc/kubernetes/pki/') && !file.startsWith('var/lib/etcd/') && file !== 'kubeboot.yaml');
+    assert.ok(written.includes('var/log/kubeboot/kubelet.log') && written.some((f) => f.startsWith('var/lib/kubelet/kubeboot/status-')), written.join(', '));
+    for (const file of written) {
+      const mode = (await stat(join(root, file))).mode & 0o777;
+      const rule = expected.find(([pattern]) => pattern.test(file));
+      assert.ok(rule, `${file}: a file init writes that this test does not know; add its expected mode`);
+      assert.equal(mode & ~rule[1], 0, `${file}: mode ${mode.toString(8)}, expected ${rule[1].toString(8)} or stricter`);
+    }
+    for (const dir of ['var/log/kubeboot', 'var/lib/kubelet', 'var/lib/kubelet/kubeboot', 'var/lib/etcd', 'etc/kubernetes/manifests']) {
+      assert.equal((await stat(join(root, dir))).mode & 0o077, 0, `${dir}: open to group or others`);
+    }
   });
 
   test('a killed kube-apiserver container is restarted and answers again', async () => {
@@ -93,6 +122,19 @@ describe('kubeboot init and reset', { concurrency: false }, () => {
     assert.match(again.stderr, /\[ERROR FileAvailable--etc-kubernetes-manifests-kube-apiserver\.yaml\]: .* run kubeboot reset/);
     assert.match(again.stderr, /\[ERROR DirAvailable--var-lib-etcd\]/);
     assert.match(again.stderr, /--ignore-preflight-errors=/);
+  });
+
+  test('reset refuses, end to end, a configuration whose etcd data folder is a system folder: nothing stopped, nothing removed', async () => {
+    const tampered = join(root, 'tampered.yaml');
+    await writeFile(tampered, config(node).replace(`    imageTag:`, `    dataDir: /var/lib\n    imageTag:`));
+    const before = await files(root);
+    const running = (await nodeContainers(node)).filter((c) => c.State === 'running').map((c) => c.Id).sort();
+    const refused = await kubeboot(['reset', '--force', '--rootfs', root, '--config', tampered]);
+    assert.equal(refused.exitCode, 1, refused.stdout);
+    assert.match(refused.stderr, /tampered\.yaml:\d+:\d+: ClusterConfiguration\.etcd\.local\.dataDir: got "\/var\/lib": \/var\/lib is a system folder/);
+    assert.deepEqual(await files(root), before, 'no file removed (the tampered config is the only addition)');
+    assert.deepEqual((await nodeContainers(node)).filter((c) => c.State === 'running').map((c) => c.Id).sort(), running, 'no pod stopped');
+    await rm(tampered);
   });
 
   test('reset removes the containers and files of init and nothing else; a second reset has nothing to do', async () => {
@@ -134,7 +176,7 @@ describe('a broken certificate', () => {
   const node = `b-${run}`.slice(0, 40);
   let root: string;
   after(async () => {
-    if (root) await kubeboot(['reset', '--force', '--rootfs', root]);
+    if (root) await resetTestNode(root);
   });
 
   test('makes init fail, naming the component, its container state and the reason from its log', async () => {
@@ -160,7 +202,7 @@ describe('two control planes on one machine', () => {
   const nodeB = `b2-${run}`.slice(0, 40);
   const roots: string[] = [];
   after(async () => {
-    for (const root of roots) await kubeboot(['reset', '--force', '--rootfs', root]);
+    for (const root of roots) await resetTestNode(root);
   });
 
   // Node B moves every port through the configuration, as a user would: bindPort, etcd's URLs, the
@@ -220,7 +262,7 @@ describe('init and init phase run the same code', () => {
   const node = `p-${run}`.slice(0, 40);
   const roots: string[] = [];
   after(async () => {
-    for (const root of roots) await kubeboot(['reset', '--force', '--rootfs', root]);
+    for (const root of roots) await resetTestNode(root);
   });
 
   /** What init made that a user reads: /etc/kubernetes and the KubeletConfiguration, keys and certificates by name only. */

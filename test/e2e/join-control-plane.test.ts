@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { execa } from 'execa';
 import { kubeboot } from '../support/cli.js';
+import { resetTestNode } from '../support/reset-node.js';
 import { configPath, firstNodeConfig, testNode, type TestNode } from '../support/control-plane-nodes.js';
 import { engine, eventually, newTestRun } from '../support/docker.js';
 import { tempDir } from '../support/temp.js';
@@ -49,7 +50,7 @@ before(async () => {
 
 describe('kubeboot join --control-plane: three nodes with stacked etcd on one machine', { concurrency: false }, () => {
   after(async () => {
-    for (const node of [...(nodes ?? [])].reverse()) await kubeboot(['reset', '--force', '--rootfs', node.root]);
+    for (const node of [...(nodes ?? [])].reverse()) await resetTestNode(node.root);
   });
 
   test('node 1: init --upload-certs prints the control-plane join command', async () => {

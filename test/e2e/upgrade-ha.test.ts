@@ -4,6 +4,7 @@ import { request } from 'node:https';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { kubeboot } from '../support/cli.js';
+import { resetTestNode } from '../support/reset-node.js';
 import { configPath, firstNodeConfig, testNode, type TestNode } from '../support/control-plane-nodes.js';
 import { eventually, newTestRun } from '../support/docker.js';
 
@@ -52,7 +53,7 @@ before(async () => {
 
 describe('kubeboot upgrade on a three-node HA control plane', { concurrency: false }, () => {
   after(async () => {
-    for (const node of [...(nodes ?? [])].reverse()) await kubeboot(['reset', '--force', '--rootfs', node.root]);
+    for (const node of [...(nodes ?? [])].reverse()) await resetTestNode(node.root);
   });
 
   test(`three control-plane nodes at ${OLD}`, async () => {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { execa } from 'execa';
 import { kubeboot } from '../support/cli.js';
+import { resetTestNode } from '../support/reset-node.js';
 import { engine, eventually, images, newTestRun } from '../support/docker.js';
 import { tempDir } from '../support/temp.js';
 
@@ -50,7 +51,7 @@ describe('kubeboot upgrade', { concurrency: false }, () => {
   const reconcilerLog = async () => (await fullLog()).split('\n').slice(-40).join('\n');
 
   after(async () => {
-    if (root) await kubeboot(['reset', '--force', '--rootfs', root]);
+    if (root) await resetTestNode(root);
   });
 
   test(`init at ${OLD} (stand-ins of that version)`, async () => {

@@ -16,6 +16,8 @@ const rows: Array<[string, string | number]> = [
   ['reconciler SIGKILLs', report.kills],
   ['manifests added / edited / removed', `${report.changes.added} / ${report.changes.edited} / ${report.changes.removed}`],
   ['also: folder deleted and re-created, a write on a full tmpfs, an engine restart', 'yes'],
+  ['converged (every manifest running in its current version)', report.converged ? 'yes' : `NO: ${report.convergeError ?? ''}`],
+  ['stale versions (a pod running an older manifest)', report.staleVersions.length],
   ['lost pods (a manifest without its pod)', report.lostPods.length],
   ['extra pods (a pod without its manifest)', report.extraPods.length],
   ['duplicates (two running containers for one name)', report.duplicates.length],
@@ -25,5 +27,5 @@ const rows: Array<[string, string | number]> = [
   ['duration (s)', report.durationSeconds],
 ];
 process.stdout.write(`${rows.map(([what, value]) => `${what.padEnd(58)} ${value}`).join('\n')}\n\n${JSON.stringify(report)}\n`);
-const bad = report.lostPods.length + report.extraPods.length + report.duplicates.length + report.needlessRestarts.length + report.tempFiles.length;
+const bad = (report.converged ? 0 : 1) + report.staleVersions.length + report.lostPods.length + report.extraPods.length + report.duplicates.length + report.needlessRestarts.length + report.tempFiles.length;
 process.exitCode = bad > 0 ? 1 : 0;

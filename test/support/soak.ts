@@ -34,6 +34,12 @@ export interface SoakReport {
   tempFiles: string[];
   /** Seconds from the last change to all pods matching. */
   convergeSeconds: number;
+  /** The pods matched the manifests (each in its current version) within the final wait. */
+  converged: boolean;
+  /** Why they did not, when they did not. */
+  convergeError?: string;
+  /** Pods running a version other than their manifest's current one at the end. */
+  staleVersions: string[];
   durationSeconds: number;
 }
 
@@ -73,7 +79,7 @@ export async function soak(options: SoakOptions): Promise<SoakReport> {
   await mkdir(folder);
   // A tmpfs small enough to fill: a manifest write will hit ENOSPC half-way.
   await execa('mount', ['-t', 'tmpfs', '-o', 'size=256k', 'kubeboot-soak', folder]);
-  const report: SoakReport = { seed: options.seed, kills: 0, changes: { added: 0, edited: 0, removed: 0 }, lostPods: [], extraPods: [], duplicates: [], needlessRestarts: [], tempFiles: [], convergeSeconds: 0, durationSeconds: 0 };
+  const report: SoakReport = { seed: options.seed, kills: 0, changes: { added: 0, edited: 0, removed: 0 }, converged: false, staleVersions: [], lostPods: [], extraPods: [], duplicates: [], needlessRestarts: [], tempFiles: [], convergeSeconds: 0, durationSeconds: 0 };
   const manifests = new Map<string, string>(); // pod name → command it runs
   const write = (name: string) => writeFile(join(folder, `${name}.yaml`), busyboxPod(name, { command: manifests.get(name)! }));
   const startKubelet = () =>
@@ -182,7 +188,11 @@ export async function soak(options: SoakOptions): Promise<SoakReport> {
     }
     const lastChange = Date.now();
     say(`${options.changes} changes and ${report.kills} kills made; waiting for the pods to match`);
-    await converge('pods matching the manifests at the end').catch(() => undefined);
+    // Not swallowed: a soak that never converged says so (and the kubelet's log comes with the error).
+    report.converged = await converge('pods matching the manifests at the end').then(() => true, (err: Error) => {
+      report.convergeError = err.message;
+      return false;
+    });
     report.convergeSeconds = Math.round((Date.now() - lastChange) / 100) / 10;
     // A few relists later, the state must still hold (nothing restarted, nothing doubled).
     await pause(3000);
@@ -190,6 +200,8 @@ export async function soak(options: SoakOptions): Promise<SoakReport> {
     const end = await running();
     report.duplicates = end.duplicates;
     report.lostPods = [...manifests.keys()].filter((name) => !end.byPod.has(name));
+    // Each pod runs its manifest's current version (the UID of the pod as now written), not an older one.
+    report.staleVersions = [...manifests.keys()].filter((name) => end.byPod.get(name)?.some((id) => !id.endsWith(`:${expectedUid(name)}`)));
     report.extraPods = [...end.byPod.keys()].filter((name) => !manifests.has(name));
     report.needlessRestarts = [...baseline.keys()].filter((name) => !touched.has(name) && manifests.has(name) && JSON.stringify(baseline.get(name)) !== JSON.stringify(end.byPod.get(name)));
     const temps = async (dir: string): Promise<string[]> =>
