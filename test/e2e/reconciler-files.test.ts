@@ -44,6 +44,19 @@ async function waitFor(what: string, check: (state: Record<string, string[]>) =>
 
 const settle = () => new Promise((resolve) => setTimeout(resolve, 1500));
 
+/**
+ * Waits until the reconciler has relisted the folder `times` more times after now, as its log shows: an
+ * invalid manifest is reported on every relist. "Nothing happened" is then asserted after relists the
+ * test saw, not after a fixed sleep that a slow machine could outrun.
+ */
+async function relistsSeen(pattern: RegExp, times: number): Promise<void> {
+  const count = () => kubelet.log().split('\n').filter((line) => pattern.test(line)).length;
+  const start = count();
+  await eventually(`${times} more relists reporting ${pattern}`, async () => (count() >= start + times ? true : undefined), 30_000, 100).catch((err: Error) => {
+    throw new Error(`${err.message}\nkubelet log:\n${kubelet.log()}`);
+  });
+}
+
 before(async () => {
   docker = await engine();
   const dir = await tempDir();
@@ -99,7 +112,7 @@ describe('kubeboot kubelet on a manifest folder', { concurrency: false }, () => 
   test('a new invalid file starts nothing and names the problem', async () => {
     await writeFile(join(folder, 'bad.yaml'), 'apiVersion: v1\nkind: Pod\nmetadata: {name: bad}\nspec:\n  containers:\n  - name: Bad_Name\n    image: x\n');
     await eventually('the invalid manifest reported', async () => (/invalid manifest: not started.*bad\.yaml.*spec\.containers\[0\]\.name: got \\?"Bad_Name\\?"/.test(kubelet.log()) ? true : undefined), 20_000, 200);
-    await settle();
+    await relistsSeen(/invalid manifest: not started.*bad\.yaml/, 1);
     assert.equal((await running())[`bad-${node}`], undefined);
     await rm(join(folder, 'bad.yaml'));
   });
@@ -107,9 +120,9 @@ describe('kubeboot kubelet on a manifest folder', { concurrency: false }, () => 
   test('a running pod whose manifest is edited into an invalid one keeps running', async () => {
     const before = (await running())[`beta-${node}`];
     await writeFile(join(folder, 'b.yaml'), 'apiVersion: v1\nkind: Pod\nmetadata: {name: beta\n');
-    await new Promise((resolve) => setTimeout(resolve, 3000)); // past a relist (2 s)
+    // Reported once by the watch, then again by a relist (2 s) the test sees: beta is still the same container.
+    await relistsSeen(/the pod keeps running its last good version.*b\.yaml/, 2);
     assert.deepEqual((await running())[`beta-${node}`], before);
-    assert.match(kubelet.log(), /the pod keeps running its last good version.*b\.yaml/);
   });
 
   test('after a SIGKILL, a restarted reconciler adopts the pods: nothing restarted or duplicated, the invalid file still keeps beta', async () => {
