@@ -16,6 +16,8 @@ const node = `u-${newTestRun()}`.slice(0, 40);
 const OLD = 'v1.33.5';
 const NEW = 'v1.34.2';
 const BROKEN = 'v1.34.3';
+/** Stand-ins whose kube-scheduler alone fails at start (test/standins/build.sh). */
+const LATER_FAILS = 'v1.34.4';
 const COMPONENTS = ['kube-apiserver', 'kube-controller-manager', 'kube-scheduler'];
 
 interface PsRow {
@@ -151,5 +153,21 @@ etcd: {local: {imageTag: ${images.etcd.split(':')[1]}}}
     await healthyAt(NEW);
     assert.match(await manifest('kube-apiserver'), new RegExp(`kube-apiserver:${NEW}`));
     assert.match(await manifest('kube-scheduler'), new RegExp(`kube-scheduler:${NEW}`), 'the components after it were not touched');
+  });
+
+  // Issue 29 §9: the promise "rolled back with every component swapped before it", for a later component.
+  test(`apply ${LATER_FAILS}, whose kube-scheduler alone never comes up: the API server and controller-manager, already moved, are rolled back with it`, async () => {
+    const apply = await upgrade('apply', LATER_FAILS, '--yes', '--timeout', '20s');
+    const log = await reconcilerLog();
+    assert.equal(apply.exitCode, 1, `${apply.stdout}\nthe reconciler's log:\n${log}`);
+    for (const moved of ['kube-apiserver', 'kube-controller-manager']) {
+      assert.match(apply.stdout, new RegExp(`${moved} runs kubeboot.local/${moved}:${LATER_FAILS}, healthy`), `${moved} moved before kube-scheduler failed`);
+    }
+    assert.match(apply.stderr, new RegExp(`kube-scheduler did not come healthy on kubeboot.local/kube-scheduler:${LATER_FAILS} within 20s; the upgrade was rolled back`));
+    for (const component of COMPONENTS) {
+      assert.match(apply.stderr, new RegExp(`rolled back: ${component} runs kubeboot.local/${component}:${NEW} again, healthy`), component);
+    }
+    await healthyAt(NEW);
+    for (const component of COMPONENTS) assert.match(await manifest(component), new RegExp(`${component}:${NEW}`), component);
   });
 });

@@ -7,8 +7,9 @@
 # version kubeadm pairs with v1.34) from the local pause image. Rebuilt when standin.cjs or lib/ changes.
 #
 # For the upgrade tests, the same stand-ins are also tagged as other versions (a layer with another
-# version file): v1.33.5 (the version before), and v1.34.3, built to FAIL at start (a new version that
-# never comes healthy, so that an upgrade must roll back).
+# version file): v1.33.5 (the version before), v1.34.3, built to FAIL at start (a new version that
+# never comes healthy, so that an upgrade must roll back), and v1.34.4, whose kube-scheduler alone fails
+# (the components upgraded before it must be rolled back with it).
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -22,26 +23,45 @@ current() { docker image inspect -f '{{ index .Config.Labels "io.kubeboot.standi
 
 docker image inspect "$REPO/pause:3.10.1" >/dev/null 2>&1 || { docker tag "$REPO/pause:3.10" "$REPO/pause:3.10.1"; say "tagged $REPO/pause:3.10.1"; }
 
-# version → what else its image holds ("fail": a reason to fail at start).
-VARIANTS=("v1.33.5:" "v1.34.3:the upgrade rollback test")
+# version:components:reason — the components (all when empty) whose image of that version holds a reason
+# to fail at start; the others' image of that version starts as usual.
+VARIANTS=("v1.33.5::" "v1.34.3::the upgrade rollback test" "v1.34.4:kube-scheduler:the rollback test of a later component")
 variants_current() {
   local v
   for v in "${VARIANTS[@]}"; do [ "$(current "$REPO/kube-scheduler:${v%%:*}")" = "$HASH" ] || return 1; done
 }
 
+# One image of `version` (failing with `reason` when given), tagged as each of the components named.
+variant_image() {
+  local version=$1 reason=$2 c name
+  shift 2
+  c=$(docker create "${IMAGES[0]}" /usr/bin/node -e 0)
+  echo "$version" > "$work/version"
+  docker cp "$work/version" "$c:/etc/kubeboot-standin/version"
+  if [ -n "$reason" ]; then echo "$reason" > "$work/fail"; docker cp "$work/fail" "$c:/etc/kubeboot-standin/fail"; fi
+  docker commit "$c" "$REPO/variant-build:$version" >/dev/null
+  docker rm "$c" >/dev/null
+  for name in "$@"; do docker tag "$REPO/variant-build:$version" "$REPO/$name:$version"; done
+  docker rmi "$REPO/variant-build:$version" >/dev/null
+}
+
 build_variants() {
-  local v version reason c
+  local v version rest failing reason name ok
   for v in "${VARIANTS[@]}"; do
     version=${v%%:*}
-    reason=${v#*:}
-    c=$(docker create "${IMAGES[0]}" /usr/bin/node -e 0)
-    echo "$version" > "$work/version"
-    docker cp "$work/version" "$c:/etc/kubeboot-standin/version"
-    if [ -n "$reason" ]; then echo "$reason" > "$work/fail"; docker cp "$work/fail" "$c:/etc/kubeboot-standin/fail"; fi
-    docker commit "$c" "$REPO/kube-apiserver:$version" >/dev/null
-    docker rm "$c" >/dev/null
-    for name in kube-controller-manager kube-scheduler; do docker tag "$REPO/kube-apiserver:$version" "$REPO/$name:$version"; done
-    say "tagged the stand-ins as $version${reason:+ (built to fail: $reason)}"
+    rest=${v#*:}
+    failing=${rest%%:*}
+    reason=${rest#*:}
+    if [ -z "$reason" ] || [ -z "$failing" ]; then
+      variant_image "$version" "$reason" kube-apiserver kube-controller-manager kube-scheduler
+      say "tagged the stand-ins as $version${reason:+ (built to fail: $reason)}"
+      continue
+    fi
+    ok=()
+    for name in kube-apiserver kube-controller-manager kube-scheduler; do [[ " $failing " == *" $name "* ]] || ok+=("$name"); done
+    variant_image "$version" "" "${ok[@]}"
+    variant_image "$version" "$reason" $failing
+    say "tagged the stand-ins as $version (built to fail for $failing: $reason)"
   done
 }
 
