@@ -113,13 +113,17 @@ export async function loadConfig(options: LoadOptions = {}): Promise<LoadedConfi
         }
         used.set(kind, { kind, version, body: structuredClone(body), source: document.source });
       } else if (OTHER_KUBEADM_KINDS.includes(kind)) {
-        at(['kind'], 'warning', `${kind} is not used by kubeboot init; the document is ignored`);
+        if (version !== 'v1beta4' && version !== 'v1beta3') at(['apiVersion'], 'error', `got ${show(apiVersion)}, expected kubeadm.k8s.io/v1beta4 (or v1beta3) for kind ${kind}`);
+        else at(['kind'], 'warning', `${kind} is not used by kubeboot init; the document is ignored`);
       } else {
         at(['kind'], 'error', `got ${show(kind)}, expected InitConfiguration or ClusterConfiguration`);
       }
     } else if (apiVersion === KUBELET_V1BETA1 && kind === 'KubeletConfiguration') {
       checkShape(body, schemas.KubeletConfiguration, [], shapeReport(kind));
       used.set(kind, { kind, version: 'v1beta1', body: structuredClone(body), source: document.source });
+    } else if (kind === 'InitConfiguration' || kind === 'ClusterConfiguration' || OTHER_KUBEADM_KINDS.includes(kind)) {
+      // kubeadm's kind in another group: kubeadm refuses it ("no kind is registered for the version").
+      at(['apiVersion'], 'error', `got ${show(apiVersion)}, expected kubeadm.k8s.io/v1beta4 (or v1beta3) for kind ${kind}`);
     } else if (KNOWN_VERSIONS.has(kind) && KNOWN_VERSIONS.get(kind) !== apiVersion) {
       // A kind kubeadm reads, under a version that does not exist: kubeadm refuses it ("no kind is registered").
       at(['apiVersion'], 'error', `got ${show(apiVersion)}, expected ${KNOWN_VERSIONS.get(kind)} for kind ${kind}`);

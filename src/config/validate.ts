@@ -1,5 +1,5 @@
 import { isAbsolute } from 'node:path';
-import { isQualifiedName, LABEL_VALUE } from '../util/names.js';
+import { DNS1123_SUBDOMAIN, isDnsLabel, isDnsSubdomain, isQualifiedName, LABEL_VALUE } from '../util/names.js';
 import { cidrsOverlap, ipFamily, ipRange, parseCidr, type Cidr } from '../util/ip.js';
 import { show } from './problems.js';
 import type { PathSegment } from './source.js';
@@ -19,11 +19,9 @@ export interface SemanticProblem {
 
 type Report = (path: PathSegment[], message: string, severity?: 'error' | 'warning') => void;
 
-const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 /** kubeadm's ValidateCertSANs: an IP address, a DNS-1123 subdomain, or a wildcard one ("*.example.com"). */
 function isCertSAN(san: string): boolean {
-  return ipFamily(san) !== undefined || (san.length <= 253 && DNS1123_SUBDOMAIN.test(san.replace(/^\*\./, '')));
+  return ipFamily(san) !== undefined || isDnsSubdomain(san.replace(/^\*\./, ''));
 }
 const PATH_TYPES = ['', 'DirectoryOrCreate', 'Directory', 'FileOrCreate', 'File', 'Socket', 'CharDevice', 'BlockDevice'];
 const ENCRYPTION_ALGORITHMS = ['RSA-2048', 'RSA-3072', 'RSA-4096', 'ECDSA-P256', 'ECDSA-P384'];
@@ -49,7 +47,7 @@ export function validateConfig(config: KubebootConfig): SemanticProblem[] {
 function validateInit(init: InitConfiguration, report: Report): void {
   const at = (...path: PathSegment[]) => ['InitConfiguration', ...path];
   const { name } = init.nodeRegistration;
-  if (name.length > 253 || !DNS1123_SUBDOMAIN.test(name)) {
+  if (!isDnsSubdomain(name)) {
     report(at('nodeRegistration', 'name'), `got ${show(name)}, expected a DNS-1123 subdomain (lower-case letters, digits, '-' and '.', at most 253 characters)`);
   }
   if (!PULL_POLICIES.includes(init.nodeRegistration.imagePullPolicy)) {
@@ -112,7 +110,7 @@ function validateCluster(cluster: ClusterConfiguration, report: Report): void {
       }
     }
   }
-  if (!DNS1123_SUBDOMAIN.test(cluster.networking.dnsDomain)) {
+  if (!isDnsSubdomain(cluster.networking.dnsDomain)) {
     report(at('networking', 'dnsDomain'), `got ${show(cluster.networking.dnsDomain)}, expected a DNS domain such as "cluster.local"`);
   }
 
@@ -152,8 +150,9 @@ function validateCluster(cluster: ClusterConfiguration, report: Report): void {
   }
 
   validateAbsolutePath(cluster.certificatesDir, at('certificatesDir'), report);
-  if (!DNS1123_SUBDOMAIN.test(cluster.clusterName) && !/^[A-Za-z0-9][-A-Za-z0-9_.]*$/.test(cluster.clusterName)) {
-    report(at('clusterName'), `got ${show(cluster.clusterName)}, expected a name of letters, digits, '-', '_' and '.'`);
+  // kubeadm takes any name; one beyond a DNS name's length (it names the cluster in every kubeconfig) is a mistake.
+  if (cluster.clusterName.length > 253 || (!DNS1123_SUBDOMAIN.test(cluster.clusterName) && !/^[A-Za-z0-9][-A-Za-z0-9_.]*$/.test(cluster.clusterName))) {
+    report(at('clusterName'), `got ${show(cluster.clusterName)}, expected a name of at most 253 letters, digits, '-', '_' and '.'`);
   }
   if (!ENCRYPTION_ALGORITHMS.includes(cluster.encryptionAlgorithm)) {
     report(at('encryptionAlgorithm'), `got ${show(cluster.encryptionAlgorithm)}, expected one of ${ENCRYPTION_ALGORITHMS.join(', ')}`);
@@ -211,7 +210,7 @@ function validateComponent(component: ControlPlaneComponent, path: PathSegment[]
   component.extraVolumes.forEach((volume, i) => {
     const at = (...rest: PathSegment[]) => [...path, 'extraVolumes', i, ...rest];
     if (!volume.name) report(at('name'), 'is missing; expected a volume name');
-    else if (volume.name.length > 63 || !DNS1123_LABEL.test(volume.name)) report(at('name'), `got ${show(volume.name)}, expected a DNS-1123 label (at most 63 lower-case letters, digits and '-')`);
+    else if (!isDnsLabel(volume.name)) report(at('name'), `got ${show(volume.name)}, expected a DNS-1123 label (at most 63 lower-case letters, digits and '-')`);
     else if (names.has(volume.name)) report(at('name'), `${show(volume.name)} is used twice; expected unique volume names`);
     names.add(volume.name);
     if (!volume.hostPath) report(at('hostPath'), 'is missing; expected an absolute path on the host');
@@ -279,7 +278,7 @@ function validateAbsolutePath(path: string, at: PathSegment[], report: Report): 
 function validateEndpoint(endpoint: string, path: PathSegment[], report: Report): void {
   const match = /^(\[[^\]]+\]|[^:]+)(?::(\d+))?$/.exec(endpoint);
   const host = match?.[1]?.replace(/^\[|\]$/g, '');
-  if (!match || !host || (ipFamily(host) === undefined && !DNS1123_SUBDOMAIN.test(host))) {
+  if (!match || !host || (ipFamily(host) === undefined && !isDnsSubdomain(host))) {
     report(path, `got ${show(endpoint)}, expected host[:port], e.g. "lb.example.com:6443" or "[fd00::10]:6443"`);
     return;
   }

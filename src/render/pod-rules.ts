@@ -1,13 +1,12 @@
+import { isQualifiedName } from '../util/names.js';
 import { isRecord } from '../util/records.js';
 
 /** The API server's name and value formats (k8s.io/apimachinery/pkg/util/validation). */
-export const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-export const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+export { DNS1123_LABEL, DNS1123_SUBDOMAIN } from '../util/names.js';
 /** IANA_SVC_NAME: at most 15 characters, lower-case letters, digits and '-', at least one letter. */
 export const IANA_SVC_NAME = /^(?=.*[a-z])[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;
 /** An environment variable name (IsEnvVarName). */
 export const ENV_VAR_NAME = /^[-._a-zA-Z][-._a-zA-Z0-9]*$/;
-const QUALIFIED_NAME = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
 const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 
 export type Raw = Record<string, unknown>;
@@ -81,9 +80,7 @@ export class Problems {
   /** A label or annotation key: an optional DNS subdomain prefix and a name of at most 63 characters. */
   qualifiedKeys(map: Raw, path: string, checkValues: boolean): void {
     for (const [key, value] of Object.entries(map)) {
-      const slash = key.lastIndexOf('/');
-      const [prefix, name] = slash >= 0 ? [key.slice(0, slash), key.slice(slash + 1)] : ['', key];
-      if ((slash >= 0 && (!DNS1123_SUBDOMAIN.test(prefix) || prefix.length > 253)) || !QUALIFIED_NAME.test(name) || name.length > 63) {
+      if (!isQualifiedName(key)) {
         this.fail(`${path}.${key}`, 'the key is not a qualified name (an optional DNS prefix and "/", then at most 63 letters, digits, "-", "_" or ".")');
       }
       if (typeof value !== 'string') this.fail(`${path}.${key}`, `got ${describe(value)}, expected a string`);
