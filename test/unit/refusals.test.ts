@@ -169,8 +169,8 @@ test('kubeadm kinds under another group or version, and names beyond any real le
     ['group.yaml', `${init}---\napiVersion: kubelet.config.k8s.io/v1beta1\nkind: ClusterConfiguration\n`, /group\.yaml:4:\d+: .*got "kubelet\.config\.k8s\.io\/v1beta1", expected kubeadm\.k8s\.io\/v1beta4 \(or v1beta3\) for kind ClusterConfiguration/],
     ['join-version.yaml', `${init}---\napiVersion: kubeadm.k8s.io/v1beta9\nkind: JoinConfiguration\n`, /join-version\.yaml:4:\d+: JoinConfiguration\.apiVersion: got "kubeadm\.k8s\.io\/v1beta9", expected kubeadm\.k8s\.io\/v1beta4/],
     ['cluster-name.yaml', `${cluster}clusterName: ${'c'.repeat(300)}\n`, /cluster-name\.yaml:3:\d+: ClusterConfiguration\.clusterName: got "c{20,}.*expected a name of at most 253/],
-    ['dns-domain.yaml', `${cluster}networking:\n  dnsDomain: ${'a'.repeat(60)}.${'b'.repeat(60)}.${'c'.repeat(60)}.${'d'.repeat(60)}.example\n`, /dns-domain\.yaml:4:\d+: ClusterConfiguration\.networking\.dnsDomain/],
-    ['endpoint.yaml', `${cluster}controlPlaneEndpoint: ${'e'.repeat(60)}.${'f'.repeat(60)}.${'g'.repeat(60)}.${'h'.repeat(60)}.example:6443\n`, /endpoint\.yaml:3:\d+: ClusterConfiguration\.controlPlaneEndpoint/],
+    ['dns-domain.yaml', `${cluster}networking:\n  dnsDomain: ${'a'.repeat(60)}.${'b'.repeat(60)}.${'c'.repeat(60)}.${'d'.repeat(60)}.${'e'.repeat(60)}\n`, /dns-domain\.yaml:4:\d+: ClusterConfiguration\.networking\.dnsDomain/],
+    ['endpoint.yaml', `${cluster}controlPlaneEndpoint: ${'e'.repeat(60)}.${'f'.repeat(60)}.${'g'.repeat(60)}.${'h'.repeat(60)}.${'i'.repeat(60)}:6443\n`, /endpoint\.yaml:3:\d+: ClusterConfiguration\.controlPlaneEndpoint/],
     ['node-name.yaml', `${init}nodeRegistration:\n  name: ${'n'.repeat(254)}\n`, /node-name\.yaml:4:\d+: InitConfiguration\.nodeRegistration\.name: got "n{20,}/],
   ];
   const dir = await tempDir(Object.fromEntries(cases.map(([name, text]) => [name, text])));
