@@ -22,7 +22,7 @@ const took = (ms: number) => `${(ms / 1000).toFixed(1)}s`;
 const ALLOWED_WITH_CONFIG = new Set(['config', 'ignorePreflightErrors', 'dryRun', 'nodeName', 'rootfs', 'verbose', 'endpoint']);
 
 /** The options a JoinConfiguration file gives, in the flags' terms; flags kubeadm forbids beside --config are a usage error. */
-async function optionsFromFile(options: JoinCliOptions): Promise<JoinCliOptions & { discoveryTimeout?: string }> {
+async function optionsFromFile(options: JoinCliOptions): Promise<JoinCliOptions & { discoveryTimeout?: string; timeouts?: Record<string, string> }> {
   const mixed = Object.entries(options)
     .filter(([name, value]) => value !== undefined && !ALLOWED_WITH_CONFIG.has(name) && !name.startsWith('skip'))
     .map(([name]) => name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`))
@@ -44,6 +44,7 @@ async function optionsFromFile(options: JoinCliOptions): Promise<JoinCliOptions 
     ...(fields.bindPort ? { apiserverBindPort: fields.bindPort } : {}),
     ...(fields.patchesDirectory ? { patches: fields.patchesDirectory } : {}),
     ...(fields.discoveryTimeout ? { discoveryTimeout: fields.discoveryTimeout } : {}),
+    ...(Object.keys(fields.timeouts).length > 0 ? { timeouts: fields.timeouts } : {}),
     nodeName: options.nodeName ?? fields.nodeName,
     skipPhases: [...fields.skipPhases, ...(options.skipPhases ?? [])],
     ignorePreflightErrors: [...fields.ignorePreflightErrors, ...(options.ignorePreflightErrors ?? [])],
@@ -78,6 +79,7 @@ function requestFrom(options: JoinCliOptions, host: { hostname: string; defaultA
     ...(options.patches ? { patchesDirectory: options.patches } : {}),
     skipPhases: options.skipPhases ?? [],
     ignorePreflightErrors: options.ignorePreflightErrors ?? [],
+    ...('timeouts' in options && options.timeouts ? { timeouts: options.timeouts as Record<string, string> } : {}),
   };
 }
 

@@ -21,6 +21,8 @@ export interface JoinFileFields {
   skipPhases: string[];
   ignorePreflightErrors: string[];
   discoveryTimeout?: string;
+  /** The file's other timeouts (etcdAPICall, kubernetesAPICall, ...), as kubeadm's JoinConfiguration has them. */
+  timeouts: Record<string, string>;
   dryRun: boolean;
 }
 
@@ -72,6 +74,7 @@ export async function loadJoinConfiguration(file: string): Promise<{ fields: Joi
     skipPhases: strs(body.skipPhases),
     ignorePreflightErrors: strs(registration.ignorePreflightErrors),
     dryRun: body.dryRun === true,
+    timeouts: Object.fromEntries(Object.entries(timeouts).filter((entry): entry is [string, string] => entry[0] !== 'discovery' && typeof entry[1] === 'string' && isGoDuration(entry[1]))),
   };
   const set = <K extends keyof JoinFileFields>(key: K, value: JoinFileFields[K] | undefined) => {
     if (value !== undefined) fields[key] = value;

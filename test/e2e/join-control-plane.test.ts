@@ -118,6 +118,47 @@ describe('kubeboot join --control-plane: three nodes with stacked etcd on one ma
     assert.deepEqual(labelled.stdout.split('\n').sort(), nodes.map((n) => `node/${n.name}`).sort());
   });
 
+  // Issue 29 §9: the failure path join promises for a learner that never gets promoted (its etcd never
+  // starts): the member is removed from the cluster again and its manifest with it, within the
+  // JoinConfiguration's timeouts.etcdAPICall. Node 4's etcd is given a flag etcd refuses (a patch).
+  test('a member that never starts is not promoted: removed from etcd again, its manifest with it; the cluster keeps its three', async () => {
+    const node = await testNode(`j14-${run}`, '127.0.0.14', 'join');
+    const { appendFile } = await import('node:fs/promises');
+    await appendFile(join(node.patches, 'etcd+json.yaml'), '- {op: add, path: /spec/containers/0/command/-, value: "--no-such-etcd-flag"}\n');
+    const value = (flag: string) => joinArgs[joinArgs.indexOf(flag) + 1]!;
+    const file = join(await tempDir(), 'join.yaml');
+    await writeFile(file, `apiVersion: kubeadm.k8s.io/v1beta4
+kind: JoinConfiguration
+discovery:
+  bootstrapToken:
+    apiServerEndpoint: ${joinArgs[0]}
+    token: ${value('--token')}
+    caCertHashes: ["${value('--discovery-token-ca-cert-hash')}"]
+controlPlane:
+  localAPIEndpoint: {advertiseAddress: ${node.ip}}
+  certificateKey: ${value('--certificate-key')}
+nodeRegistration:
+  name: ${node.name}
+  ignorePreflightErrors: [${SHARED_PORTS}]
+patches:
+  directory: ${node.patches}
+timeouts:
+  etcdAPICall: 20s
+`);
+    try {
+      const joined = await kubeboot(['join', '--config', file, '--rootfs', node.root]);
+      assert.equal(joined.exitCode, 1, `${joined.stdout}\n${joined.stderr}`);
+      assert.match(joined.stderr, new RegExp(`the etcd member ${node.name} was not promoted within 20s`));
+      assert.match(joined.stderr, /the member never started: it was removed from the etcd cluster again, and its manifest with it/);
+      const members = await etcdMembers(nodes[0]!);
+      assert.deepEqual(members.map((m) => m.name).sort(), nodes.map((n) => n.name).sort(), 'the three voting members, and no other');
+      assert.ok(members.every((m) => !m.isLearner), JSON.stringify(members));
+      assert.ok(!(await readdir(join(node.root, 'etc/kubernetes/manifests')).catch(() => [] as string[])).includes('etcd.yaml'), "node 4's etcd manifest is gone");
+    } finally {
+      await resetTestNode(node.root);
+    }
+  });
+
   test('reset of node 3 removes its member (two left, nodes 1 and 2 untouched); node 3 joins again', async () => {
     const reset = await kubeboot(['reset', '--force', '--rootfs', nodes[2]!.root]);
     assert.equal(reset.exitCode, 0, reset.stderr);

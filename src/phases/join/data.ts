@@ -28,6 +28,8 @@ export interface JoinRequest {
   patchesDirectory?: string;
   skipPhases: string[];
   ignorePreflightErrors: string[];
+  /** A JoinConfiguration's timeouts (etcdAPICall: how long the learner may take to be promoted, ...). */
+  timeouts?: Record<string, string>;
 }
 
 /** init's data (the same phases run for a joining node) and what join adds: the cluster it joins. */
@@ -69,6 +71,7 @@ export async function joinConfiguration(client: ApiClient, request: JoinRequest,
     skipPhases: request.skipPhases,
     ...(request.certificateKey ? { certificateKey: request.certificateKey } : {}),
     ...(request.patchesDirectory ? { patches: { directory: request.patchesDirectory } } : {}),
+    ...(request.timeouts ? { timeouts: request.timeouts } : {}),
   };
   const content = [stringify(node), clusterText, kubeletText].map((doc) => doc.replace(/^---\n/, '')).join('---\n');
   const { config } = await loadConfig({ text: { origin: "the cluster's kubeadm-config and kubelet-config with this node's flags", content }, ...(host ? { host } : {}) });
