@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { execa } from 'execa';
@@ -169,5 +169,40 @@ etcd: {local: {imageTag: ${images.etcd.split(':')[1]}}}
     }
     await healthyAt(NEW);
     for (const component of COMPONENTS) assert.match(await manifest(component), new RegExp(`${component}:${NEW}`), component);
+  });
+
+  // Issue 29 §9: the rollback of etcd. The cluster's ClusterConfiguration is edited (as `kubectl edit cm
+  // kubeadm-config` would) to a newer etcd tag — the same etcd, tagged anew by this test — so that apply
+  // swaps etcd first; kube-scheduler then fails, and etcd goes back with its data as the backup has it.
+  test(`apply ${LATER_FAILS} with a new etcd tag: etcd, swapped first, is rolled back with its data; what the cluster held before is still there`, async () => {
+    const docker = await engine();
+    const [etcdRepo, etcdTag] = images.etcd.split(':') as [string, string];
+    const newerTag = etcdTag.replace(/-(\d+)$/, (_, n: string) => `-${Number(n) + 1}`);
+    await docker.getImage(images.etcd).tag({ repo: etcdRepo, tag: newerTag });
+    try {
+      const configMap = JSON.parse(await kubectl('-n', 'kube-system', 'get', 'configmap', 'kubeadm-config', '-o', 'json')) as { data: { ClusterConfiguration: string } };
+      assert.match(configMap.data.ClusterConfiguration, new RegExp(`imageTag: ${etcdTag}`));
+      configMap.data.ClusterConfiguration = configMap.data.ClusterConfiguration.replace(`imageTag: ${etcdTag}`, `imageTag: ${newerTag}`);
+      const edited = join(root, 'kubeadm-config.json');
+      await writeFile(edited, JSON.stringify(configMap));
+      await kubectl('replace', '--validate=false', '-f', edited);
+      // As a file: kubectl sends `create configmap` as protobuf, which the stand-in does not speak.
+      const before = join(root, 'before.json');
+      await writeFile(before, JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'before-the-upgrade', namespace: 'default' }, data: { k: 'v' } }));
+      await kubectl('create', '--validate=false', '-f', before);
+
+      const apply = await upgrade('apply', LATER_FAILS, '--yes', '--timeout', '20s');
+      const log = await reconcilerLog();
+      assert.equal(apply.exitCode, 1, `${apply.stdout}\nthe reconciler's log:\n${log}`);
+      assert.match(apply.stdout, new RegExp(`etcd runs ${etcdRepo}:${newerTag}, healthy`), 'etcd moved first');
+      assert.match(apply.stdout, /etcd data: \S+kubeadm-backup-etcd-/, 'its data was backed up');
+      assert.match(apply.stderr, new RegExp(`kube-scheduler did not come healthy on kubeboot.local/kube-scheduler:${LATER_FAILS} within 20s; the upgrade was rolled back`));
+      assert.match(apply.stderr, new RegExp(`rolled back: etcd runs ${etcdRepo}:${etcdTag} again, healthy`));
+      await healthyAt(NEW);
+      assert.match(await manifest('etcd'), new RegExp(`etcd:${etcdTag}\n`));
+      assert.equal(JSON.parse(await kubectl('get', '--raw', '/api/v1/namespaces/default/configmaps/before-the-upgrade')).data.k, 'v', 'what etcd held before the upgrade');
+    } finally {
+      await docker.getImage(`${etcdRepo}:${newerTag}`).remove({ noprune: true }).catch(() => undefined);
+    }
   });
 });
