@@ -40,6 +40,29 @@ async function kubectlCreateConfigMap(node: TestNode, name: string) {
   return kubectl(node, 'create', '--validate=false', '-f', file);
 }
 
+/** A JoinConfiguration for `node`, as `kubeboot config print join-defaults` starts one, from node 1's join command; `extra` is appended. */
+async function joinConfigurationFile(node: TestNode, extra = ''): Promise<string> {
+  const value = (flag: string) => joinArgs[joinArgs.indexOf(flag) + 1]!;
+  const file = join(await tempDir(), 'join.yaml');
+  await writeFile(file, `apiVersion: kubeadm.k8s.io/v1beta4
+kind: JoinConfiguration
+discovery:
+  bootstrapToken:
+    apiServerEndpoint: ${joinArgs[0]}
+    token: ${value('--token')}
+    caCertHashes: ["${value('--discovery-token-ca-cert-hash')}"]
+controlPlane:
+  localAPIEndpoint: {advertiseAddress: ${node.ip}}
+  certificateKey: ${value('--certificate-key')}
+nodeRegistration:
+  name: ${node.name}
+  ignorePreflightErrors: [${SHARED_PORTS}]
+patches:
+  directory: ${node.patches}
+${extra}`);
+  return file;
+}
+
 const joinNode = (node: TestNode, extra: string[] = []) =>
   kubeboot(['join', ...joinArgs, '--apiserver-advertise-address', node.ip, '--node-name', node.name, '--patches', node.patches, '--rootfs', node.root, '--ignore-preflight-errors', SHARED_PORTS, ...extra]);
 
@@ -125,26 +148,7 @@ describe('kubeboot join --control-plane: three nodes with stacked etcd on one ma
     const node = await testNode(`j14-${run}`, '127.0.0.14', 'join');
     const { appendFile } = await import('node:fs/promises');
     await appendFile(join(node.patches, 'etcd+json.yaml'), '- {op: add, path: /spec/containers/0/command/-, value: "--no-such-etcd-flag"}\n');
-    const value = (flag: string) => joinArgs[joinArgs.indexOf(flag) + 1]!;
-    const file = join(await tempDir(), 'join.yaml');
-    await writeFile(file, `apiVersion: kubeadm.k8s.io/v1beta4
-kind: JoinConfiguration
-discovery:
-  bootstrapToken:
-    apiServerEndpoint: ${joinArgs[0]}
-    token: ${value('--token')}
-    caCertHashes: ["${value('--discovery-token-ca-cert-hash')}"]
-controlPlane:
-  localAPIEndpoint: {advertiseAddress: ${node.ip}}
-  certificateKey: ${value('--certificate-key')}
-nodeRegistration:
-  name: ${node.name}
-  ignorePreflightErrors: [${SHARED_PORTS}]
-patches:
-  directory: ${node.patches}
-timeouts:
-  etcdAPICall: 20s
-`);
+    const file = await joinConfigurationFile(node, 'timeouts:\n  etcdAPICall: 20s\n');
     try {
       const joined = await kubeboot(['join', '--config', file, '--rootfs', node.root]);
       assert.equal(joined.exitCode, 1, `${joined.stdout}\n${joined.stderr}`);
@@ -174,24 +178,7 @@ timeouts:
     assert.equal(deleted.exitCode, 0, deleted.stderr);
     // This time from a JoinConfiguration, as `kubeboot config print join-defaults` starts one.
     const node = nodes[2]!;
-    const value = (flag: string) => joinArgs[joinArgs.indexOf(flag) + 1]!;
-    const file = join(await tempDir(), 'join.yaml');
-    await writeFile(file, `apiVersion: kubeadm.k8s.io/v1beta4
-kind: JoinConfiguration
-discovery:
-  bootstrapToken:
-    apiServerEndpoint: ${joinArgs[0]}
-    token: ${value('--token')}
-    caCertHashes: ["${value('--discovery-token-ca-cert-hash')}"]
-controlPlane:
-  localAPIEndpoint: {advertiseAddress: ${node.ip}}
-  certificateKey: ${value('--certificate-key')}
-nodeRegistration:
-  name: ${node.name}
-  ignorePreflightErrors: [${SHARED_PORTS}]
-patches:
-  directory: ${node.patches}
-`);
+    const file = await joinConfigurationFile(node);
     const valid = await kubeboot(['config', 'validate', '--config', file]);
     assert.equal(valid.exitCode, 0, valid.stderr);
     const again = await kubeboot(['join', '--config', file, '--rootfs', node.root]);
