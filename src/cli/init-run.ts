@@ -74,8 +74,6 @@ export async function runInitCommand(allOptions: InitCommandOptions, selection: 
 /** What init prints once its phases ran: the dry run's files, a phase's summary, or kubeadm's banner. */
 function reportInit(data: InitData, run: { dryRunDir: string | undefined; verbose: boolean; only: string | undefined; started: number; timings: PhaseTiming[] }): void {
   const { dryRunDir, timings, started } = run;
-  const options = { verbose: run.verbose };
-  const selection = { only: run.only };
   const summary = timings.filter((t) => !t.skipped).map((t) => `${t.name} ${took(t.ms)}`).join(', ');
   if (data.uploadCerts && data.certificateKey && !data.skipCertificateKeyPrint && !data.joinCommands) {
     process.stdout.write(`[upload-certs] Using certificate key:\n${data.certificateKey}\n`);
@@ -83,8 +81,8 @@ function reportInit(data: InitData, run: { dryRunDir: string | undefined; verbos
   if (dryRunDir) {
     printDryRun(data);
     if (data.joinCommands) process.stdout.write(`\n${data.joinCommands}`);
-    process.stdout.write(`\n[dryrun] The phases ran against a throw-away folder${options.verbose ? ` (kept: ${dryRunDir})` : ' (removed; -v keeps it)'}; nothing was started. ${summary}\n`);
-  } else if (selection.only) {
+    process.stdout.write(`\n[dryrun] The phases ran against a throw-away folder${run.verbose ? ` (kept: ${dryRunDir})` : ' (removed; -v keeps it)'}; nothing was started. ${summary}\n`);
+  } else if (run.only) {
     process.stdout.write(`${data.joinCommands ?? ''}[init] ${summary}\n`);
   } else {
     printBanner(data, summary, Date.now() - started);
