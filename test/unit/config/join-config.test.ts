@@ -23,6 +23,7 @@ patches:
   directory: /etc/kubeboot/patches
 timeouts:
   discovery: 1m0s
+  etcdAPICall: 30s
 `;
 
 test('a v1beta4 JoinConfiguration gives join its endpoint, token, pins, key, address, name, patches and timeout', async () => {
@@ -41,6 +42,7 @@ test('a v1beta4 JoinConfiguration gives join its endpoint, token, pins, key, add
     skipPhases: [],
     ignorePreflightErrors: ['Swap'],
     discoveryTimeout: '1m0s',
+    timeouts: { etcdAPICall: '30s' },
     dryRun: false,
   });
 });
